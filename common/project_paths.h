@@ -1,0 +1,17 @@
+#pragma once
+// Where the project's data lives. The source tree is compiled in; the
+// environment variable DFFEVAL_ROOT overrides it (for an installed copy).
+
+#include <filesystem>
+#include <string>
+
+namespace dffeval {
+
+/// The project root holding assets/, scenes/ and config/.
+std::filesystem::path project_root();
+
+/// `relative` under the project root; throws InputError naming the path (and
+/// `what`, e.g. "hand model") if it does not exist.
+std::filesystem::path require_project_file(const std::string& relative, const std::string& what);
+
+}  // namespace dffeval

@@ -1,0 +1,97 @@
+#include "common/strict_yaml.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace dffeval {
+
+StrictYaml StrictYaml::load_file(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file)) {
+    throw InputError(fmt::format("{}: file not found", file.string()));
+  }
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_string(text.str(), file.string());
+}
+
+StrictYaml StrictYaml::load_string(const std::string& text, const std::string& origin) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsDefined() || root.IsNull()) {
+      throw InputError(fmt::format("{}: empty YAML document", origin));
+    }
+    return StrictYaml(root, origin, "");
+  } catch (const YAML::ParserException& e) {
+    throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1,
+                                 e.mark.column + 1, e.msg));
+  }
+}
+
+StrictYaml::StrictYaml(YAML::Node node, std::string file, std::string key_path)
+    : node_(std::move(node)),
+      file_(std::move(file)),
+      key_path_(std::move(key_path)),
+      consumed_(std::make_shared<std::set<std::string>>()) {}
+
+bool StrictYaml::has(const std::string& key) const {
+  return node_.IsMap() && node_[key].IsDefined();
+}
+
+StrictYaml StrictYaml::child(const std::string& key) const {
+  if (!node_.IsMap()) fail("", "expected a mapping");
+  if (!has(key)) fail(key, "required key is missing");
+  consumed_->insert(key);
+  std::string path = key_path_.empty() ? key : key_path_ + "." + key;
+  return StrictYaml(node_[key], file_, path);
+}
+
+std::vector<StrictYaml> StrictYaml::elements() const {
+  if (!node_.IsSequence()) fail("", "expected a sequence");
+  std::vector<StrictYaml> out;
+  for (std::size_t i = 0; i < node_.size(); ++i) {
+    out.emplace_back(node_[i], file_, fmt::format("{}[{}]", key_path_, i));
+  }
+  return out;
+}
+
+std::vector<std::string> StrictYaml::keys() const {
+  if (!node_.IsMap()) fail("", "expected a mapping");
+  std::vector<std::string> out;
+  for (const auto& kv : node_) out.push_back(kv.first.as<std::string>());
+  return out;
+}
+
+void StrictYaml::reject_unknown_keys() const {
+  if (!node_.IsMap()) return;
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.as<std::string>();
+    if (!consumed_->count(key)) {
+      std::string line = fmt::format("{}:{}", file_, kv.first.Mark().line + 1);
+      std::string path = key_path_.empty() ? key : key_path_ + "." + key;
+      throw InputError(fmt::format("{}: unknown key '{}'", line, path));
+    }
+  }
+}
+
+void StrictYaml::accept_all_keys() const {
+  if (!node_.IsMap()) return;
+  for (const auto& kv : node_) consumed_->insert(kv.first.as<std::string>());
+}
+
+std::string StrictYaml::where(const std::string& key) const {
+  int line = node_.Mark().line + 1;
+  if (!key.empty() && has(key)) line = node_[key].Mark().line + 1;
+  std::string path = key_path_;
+  if (!key.empty()) path = path.empty() ? key : path + "." + key;
+  if (line <= 0) return fmt::format("{}: key '{}'", file_, path);
+  return fmt::format("{}:{}: key '{}'", file_, line, path);
+}
+
+void StrictYaml::fail(const std::string& key, const std::string& reason) const {
+  throw InputError(fmt::format("{}: {}", where(key), reason));
+}
+
+}  // namespace dffeval

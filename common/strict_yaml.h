@@ -1,0 +1,93 @@
+#pragma once
+// Strict YAML reading for config structs: every mapping is read by one
+// function, every key it does not consume is an error that names the file,
+// the line and the key path.
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/input_error.h"
+
+namespace dffeval {
+
+/// A YAML node that remembers where it came from (file and key path) and
+/// which keys of its mapping have been read.
+class StrictYaml {
+ public:
+  /// Parses a file; throws InputError naming the file and line on a syntax
+  /// error, or if the file is missing.
+  static StrictYaml load_file(const std::filesystem::path& file);
+  /// Parses text (for tests and embedded defaults); `origin` names it in errors.
+  static StrictYaml load_string(const std::string& text, const std::string& origin);
+
+  StrictYaml(YAML::Node node, std::string file, std::string key_path);
+
+  bool has(const std::string& key) const;
+  /// A required key; throws InputError if it is missing or of the wrong type.
+  template <class T>
+  T get(const std::string& key) const;
+  /// An optional key with a default.
+  template <class T>
+  T get_or(const std::string& key, const T& fallback) const;
+  /// A sub-mapping or sub-sequence (required).
+  StrictYaml child(const std::string& key) const;
+  /// The elements of a sequence node.
+  std::vector<StrictYaml> elements() const;
+  /// The keys of a mapping node, in file order.
+  std::vector<std::string> keys() const;
+  /// The node's value converted to T.
+  template <class T>
+  T as() const;
+
+  bool is_map() const { return node_.IsMap(); }
+  bool is_sequence() const { return node_.IsSequence(); }
+  /// Throws InputError for the first key of this mapping that no get/child
+  /// call consumed.
+  void reject_unknown_keys() const;
+  /// Marks every key as consumed (for free-form sub-trees such as parameters).
+  void accept_all_keys() const;
+
+  /// "file:line: key 'a.b': " prefix for error messages about this node.
+  std::string where(const std::string& key = "") const;
+  [[noreturn]] void fail(const std::string& key, const std::string& reason) const;
+
+  const YAML::Node& node() const { return node_; }
+  const std::string& file() const { return file_; }
+
+ private:
+  YAML::Node node_;
+  std::string file_;
+  std::string key_path_;
+  std::shared_ptr<std::set<std::string>> consumed_;
+};
+
+template <class T>
+T StrictYaml::as() const {
+  try {
+    return node_.as<T>();
+  } catch (const YAML::Exception& e) {
+    fail("", "cannot read value '" + YAML::Dump(node_) + "': wrong type");
+  }
+}
+
+template <class T>
+T StrictYaml::get(const std::string& key) const {
+  if (!has(key)) fail(key, "required key is missing");
+  return child(key).as<T>();
+}
+
+template <class T>
+T StrictYaml::get_or(const std::string& key, const T& fallback) const {
+  if (!has(key)) {
+    consumed_->insert(key);
+    return fallback;
+  }
+  return child(key).as<T>();
+}
+
+}  // namespace dffeval

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that dffeval's build, tests and benchmarks
+# need. Run as root (or with sudo) on a fresh machine; safe to run again.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends \
+  build-essential cmake git pkg-config ca-certificates \
+  libmujoco-dev libqhull-dev \
+  libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
+  libstb-dev libnanoflann-dev libtbb-dev \
+  libtorch-dev libopenblas0-pthread \
+  libopen3d-dev \
+  libegl-dev libegl-mesa0 libgl-dev libosmesa6-dev libgl1-mesa-dri \
+  libgtest-dev libgmock-dev libbenchmark-dev \
+  clang-format
