@@ -1,0 +1,31 @@
+#pragma once
+// Authoring and verifying demonstrations in simulation: place the hand at a
+// pose in the object's frame, close the fingers towards a closure shape until
+// they stop on the object, record the joint angles, and replay the result
+// through the grasp executor.
+
+#include <array>
+#include <string>
+
+#include "eval/demonstration.h"
+#include "sim/grasp_executor.h"
+
+namespace dffeval {
+
+/// Replays a demonstration on its own source object in the source scene
+/// (scene set `scene_set`, object at the canonical pose).
+ExecutionResult verify_demonstration(const Demonstration& demo, const std::string& scene_set = "clean",
+                                     const ExecutionConfig& config = {});
+
+/// Closes the fingers from zero towards `closure_rad` with the palm held at
+/// demo.X_ObjPalm over the source object, for `close_time_s`, and returns the
+/// joint angles where they stopped (radians).
+std::array<double, kNumHandJoints> close_fingers_on_object(const Demonstration& demo,
+                                                           const std::array<double, kNumHandJoints>& closure_rad,
+                                                           double close_time_s = 0.8);
+
+/// Named closure shapes for authoring: "power" (all fingers wrap, thumb
+/// opposed), "pinch" (first finger and thumb), "tripod" (first, middle, thumb).
+std::array<double, kNumHandJoints> closure_preset(const std::string& name);
+
+}  // namespace dffeval

@@ -1,0 +1,72 @@
+#pragma once
+// Grasp methods: (source observation, demonstration, target observation) ->
+// grasp. The harness knows methods only through this interface and the
+// registry, so a new method plugs in without touching the harness.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "eval/demonstration.h"
+#include "pipeline/grasp.h"
+#include "pipeline/observation.h"
+
+namespace dffeval {
+
+/// Ground truth that only privileged (labelled) methods may see.
+struct PrivilegedInfo {
+  Eigen::Isometry3d X_WSourceObj = Eigen::Isometry3d::Identity();
+  Eigen::Isometry3d X_WTargetObj = Eigen::Isometry3d::Identity();
+};
+
+struct MethodInput {
+  const Demonstration* demo = nullptr;
+  /// The source scene, as the cameras saw it.
+  const Observation* source = nullptr;
+  /// The demonstrated grasp in the source scene's world frame.
+  Grasp demo_grasp;
+  /// The target scene, as the cameras saw it.
+  const Observation* target = nullptr;
+  /// Set only for methods whose uses_ground_truth() is true.
+  const PrivilegedInfo* privileged = nullptr;
+  /// A key that identifies the source scene (for caches), e.g. task + seed.
+  std::string source_key;
+};
+
+struct MethodOutput {
+  Grasp grasp;
+  /// Method-specific numbers (energy, candidates...) for trials.jsonl.
+  nlohmann::json metrics = nlohmann::json::object();
+  /// Seconds per stage of the method.
+  std::map<std::string, double> timing_s;
+};
+
+class GraspMethod {
+ public:
+  virtual ~GraspMethod() = default;
+  /// Plans a grasp. Throws on failure; the harness records a method_error.
+  virtual MethodOutput plan(const MethodInput& input) = 0;
+};
+
+struct MethodInfo {
+  std::string name;
+  std::string description;
+  /// True if the method reads PrivilegedInfo (reported as such).
+  bool uses_ground_truth = false;
+  /// Makes one instance per worker thread: methods need no locking.
+  std::function<std::unique_ptr<GraspMethod>()> make;
+};
+
+/// Registers a method; call from a static initializer or from
+/// register_builtin_methods().
+void register_method(MethodInfo info);
+/// Throws InputError for an unknown name, listing the known ones.
+const MethodInfo& find_method(const std::string& name);
+std::vector<const MethodInfo*> list_methods();
+/// Registers the methods shipped with dffeval (idempotent).
+void register_builtin_methods();
+
+}  // namespace dffeval

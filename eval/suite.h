@@ -1,0 +1,60 @@
+#pragma once
+// Suites (config/suites/NAME.yaml): tasks x object sets x scene sets x
+// trials, with a seed, expanded into a frozen list of trials.
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sim/grasp_executor.h"
+#include "sim/object_catalog.h"
+
+namespace dffeval {
+
+struct SuiteSpec {
+  std::string name;
+  std::string description;
+  std::filesystem::path file;
+  std::uint64_t seed = 1;
+  /// Method used when the command line names none.
+  std::string method = "oracle-pose";
+  std::vector<std::string> tasks;
+  std::vector<InstanceSet> object_sets;
+  std::vector<std::string> scene_sets;
+  /// Trials per (task, object set, scene set) cell.
+  int trials = 10;
+  /// Scene set in which every demonstration's source scene is rendered.
+  std::string source_scene_set = "clean";
+  ExecutionConfig execution;
+
+  /// The resolved suite (after command-line overrides), for results.
+  nlohmann::json to_json() const;
+};
+
+/// Loads config/suites/NAME.yaml or a path. `tasks: all` means every task in
+/// assets/demos. Throws InputError naming the file, key and reason.
+SuiteSpec load_suite(const std::string& name_or_path);
+std::vector<std::string> list_suites();
+
+/// One trial of a suite. Its seed depends only on (suite seed, id).
+struct Trial {
+  int index = 0;
+  /// "task/object_set/scene_set/k", unique within the suite.
+  std::string id;
+  std::string task;
+  std::string category;
+  InstanceSet object_set = InstanceSet::kSeen;
+  std::string scene_set;
+  int k = 0;
+  /// Index of the object instance within its set.
+  int object_index = 0;
+  std::uint64_t seed = 0;
+};
+
+/// Expands the suite into its trials, in a fixed order. Reads the
+/// demonstrations (for each task's category).
+std::vector<Trial> expand_trials(const SuiteSpec& suite);
+
+}  // namespace dffeval

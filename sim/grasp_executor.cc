@@ -1,0 +1,204 @@
+#include "sim/grasp_executor.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace dffeval {
+
+std::string to_string(FailureMode mode) {
+  switch (mode) {
+    case FailureMode::kNone: return "none";
+    case FailureMode::kNoContact: return "no_contact";
+    case FailureMode::kSlipped: return "slipped";
+    case FailureMode::kPushedAway: return "pushed_away";
+    case FailureMode::kHandHitTable: return "hand_hit_table";
+    case FailureMode::kSimError: return "sim_error";
+  }
+  return "unknown";
+}
+
+nlohmann::json ExecutionResult::to_json() const {
+  return {{"success", success},
+          {"failure_mode", to_string(failure)},
+          {"initial_penetration_m", initial_penetration_m},
+          {"initial_table_penetration_m", initial_table_penetration_m},
+          {"object_lift_m", object_lift_m},
+          {"displacement_at_close_m", displacement_at_close_m},
+          {"contact_after_close", contact_after_close},
+          {"contact_at_end", contact_at_end},
+          {"hand_object_contacts_at_end", hand_object_contacts_at_end},
+          {"max_table_penetration_m", max_table_penetration_m},
+          {"sim_time_s", sim_time_s},
+          {"detail", detail}};
+}
+
+namespace {
+
+/// Hand-object contact count and deepest hand-table penetration at d.
+struct ContactSummary {
+  int hand_object = 0;
+  double table_penetration_m = 0.0;
+};
+
+ContactSummary summarize_contacts(const World& w, const mjData* d) {
+  const mjModel* m = w.model();
+  ContactSummary s;
+  for (int i = 0; i < d->ncon; ++i) {
+    const mjContact& c = d->contact[i];
+    const bool h1 = w.is_hand_geom(c.geom1), h2 = w.is_hand_geom(c.geom2);
+    if (h1 == h2) continue;
+    const int other = h1 ? c.geom2 : c.geom1;
+    if (m->geom_bodyid[other] == w.target_body()) ++s.hand_object;
+    if (other == w.table_geom()) s.table_penetration_m = std::max(s.table_penetration_m, -c.dist);
+  }
+  return s;
+}
+
+bool state_is_finite(const mjModel* m, const mjData* d) {
+  for (int i = 0; i < m->nq; ++i) if (!std::isfinite(d->qpos[i])) return false;
+  for (int i = 0; i < m->nv; ++i) if (!std::isfinite(d->qvel[i])) return false;
+  return true;
+}
+
+/// Extra flexion towards closing: away from the pre-shape, past the target.
+std::array<double, kNumHandJoints> squeezed(const World& w, const Grasp& g,
+                                            const std::array<double, kNumHandJoints>& open,
+                                            double squeeze_rad) {
+  std::array<double, kNumHandJoints> out = g.joints_rad;
+  for (int i = 0; i < kNumHandJoints; ++i) {
+    const double delta = g.joints_rad[i] - open[i];
+    if (std::abs(delta) > 0.05) out[i] += std::copysign(squeeze_rad, delta);
+    const auto r = w.finger_range(i);
+    out[i] = std::clamp(out[i], r[0], r[1]);
+  }
+  return out;
+}
+
+}  // namespace
+
+double hand_penetration_m(const World& w, const mjData* d, int other_body) {
+  const mjModel* m = w.model();
+  double deepest = 0.0;
+  for (int i = 0; i < d->ncon; ++i) {
+    const mjContact& c = d->contact[i];
+    const bool h1 = w.is_hand_geom(c.geom1), h2 = w.is_hand_geom(c.geom2);
+    if (h1 == h2) continue;
+    const int other = h1 ? c.geom2 : c.geom1;
+    const bool match = other_body < 0 ? other == w.table_geom() : m->geom_bodyid[other] == other_body;
+    if (match) deepest = std::max(deepest, -c.dist);
+  }
+  return deepest;
+}
+
+ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
+                              const ExecutionConfig& cfg) {
+  const auto t_start = std::chrono::steady_clock::now();
+  const mjModel* m = world.model();
+  ExecutionResult r;
+  const int target = world.target_body();
+  const Eigen::Isometry3d X_WObj0 = world.body_pose(d, target);
+  const double rest_z = X_WObj0.translation().z();
+
+  // Penetration of the grasp as given, measured on a scratch copy.
+  {
+    mjData* probe = mj_makeData(m);
+    mj_copyData(probe, m, d);
+    world.teleport_hand(probe, grasp.X_WPalm, grasp.joints_rad);
+    r.initial_penetration_m = hand_penetration_m(world, probe, target);
+    r.initial_table_penetration_m = hand_penetration_m(world, probe, -1);
+    mj_deleteData(probe);
+  }
+
+  // Pre-shape: partly open fingers, thumb already rotated into opposition.
+  std::array<double, kNumHandJoints> open{};
+  const auto& names = hand_joint_names();
+  for (int i = 0; i < kNumHandJoints; ++i) {
+    const bool thumb_base = names[i] == "THJ5" || names[i] == "THJ4";
+    open[i] = thumb_base ? grasp.joints_rad[i] : cfg.preshape_fraction * grasp.joints_rad[i];
+    const auto rg = world.finger_range(i);
+    open[i] = std::clamp(open[i], rg[0], rg[1]);
+  }
+  const auto closed = squeezed(world, grasp, open, cfg.squeeze_rad);
+  Eigen::Isometry3d X_pre = grasp.X_WPalm;
+  X_pre.translation() += grasp.X_WPalm.linear() * Eigen::Vector3d(0, cfg.pregrasp_backoff_m, 0);
+  world.teleport_hand(d, X_pre, open);
+
+  const double dt = m->opt.timestep;
+  bool ok = true;
+  auto step = [&]() {
+    world.compensate_hand_gravity(d);
+    mj_step(m, d);
+    r.sim_time_s += dt;
+    if (!state_is_finite(m, d)) return ok = false;
+    const double* v = d->cvel + 6 * target;  // [angular; linear] at the body's com frame
+    if (std::sqrt(v[3] * v[3] + v[4] * v[4] + v[5] * v[5]) > cfg.max_object_speed_m_s) {
+      return ok = false;
+    }
+    return true;
+  };
+  auto smooth = [](double s) { return s * s * (3 - 2 * s); };  // no jerk at the ends
+
+  // Approach along the palmar normal.
+  const int n_approach = std::max(1, static_cast<int>(cfg.approach_time_s / dt));
+  for (int k = 1; k <= n_approach && ok; ++k) {
+    const double s = smooth(static_cast<double>(k) / n_approach);
+    Eigen::Isometry3d X = grasp.X_WPalm;
+    X.translation() = (1 - s) * X_pre.translation() + s * grasp.X_WPalm.translation();
+    world.set_palm_target(d, X);
+    if (!step()) break;
+    r.max_table_penetration_m = std::max(r.max_table_penetration_m, summarize_contacts(world, d).table_penetration_m);
+  }
+  // Close, then let the grip settle.
+  const int n_close = std::max(1, static_cast<int>(cfg.close_time_s / dt));
+  for (int k = 1; k <= n_close + n_close / 3 && ok; ++k) {
+    const double s = smooth(std::min(1.0, static_cast<double>(k) / n_close));
+    for (int i = 0; i < kNumHandJoints; ++i) {
+      d->ctrl[world.finger_actuator()[i]] = (1 - s) * open[i] + s * closed[i];
+    }
+    if (!step()) break;
+    r.max_table_penetration_m = std::max(r.max_table_penetration_m, summarize_contacts(world, d).table_penetration_m);
+  }
+  if (ok) {
+    r.contact_after_close = summarize_contacts(world, d).hand_object > 0;
+    const Eigen::Vector3d moved = world.body_pose(d, target).translation() - X_WObj0.translation();
+    r.displacement_at_close_m = moved.head<2>().norm();
+  }
+  // Lift straight up, then hold.
+  const int n_lift = std::max(1, static_cast<int>(cfg.lift_time_s / dt));
+  for (int k = 1; k <= n_lift && ok; ++k) {
+    const double s = smooth(static_cast<double>(k) / n_lift);
+    Eigen::Isometry3d X = grasp.X_WPalm;
+    X.translation().z() += s * cfg.lift_height_m;
+    world.set_palm_target(d, X);
+    if (!step()) break;
+  }
+  const int n_hold = std::max(1, static_cast<int>(cfg.hold_time_s / dt));
+  for (int k = 0; k < n_hold && ok; ++k) {
+    if (!step()) break;
+  }
+
+  if (!ok) {
+    r.failure = FailureMode::kSimError;
+    r.detail = "simulation diverged (NaN or object speed above limit)";
+  } else {
+    const auto end = summarize_contacts(world, d);
+    r.hand_object_contacts_at_end = end.hand_object;
+    r.contact_at_end = end.hand_object > 0;
+    r.object_lift_m = world.body_pose(d, target).translation().z() - rest_z;
+    r.success = r.contact_at_end && r.object_lift_m >= cfg.success_height_m;
+    if (!r.success) {
+      // The first cause in time wins: table hit, knocked away, never held, lost.
+      if (r.max_table_penetration_m > 0.005 && !r.contact_after_close) {
+        r.failure = FailureMode::kHandHitTable;
+      } else if (!r.contact_after_close) {
+        r.failure = r.displacement_at_close_m > 0.02 ? FailureMode::kPushedAway : FailureMode::kNoContact;
+      } else {
+        r.failure = FailureMode::kSlipped;
+      }
+    }
+  }
+  r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  return r;
+}
+
+}  // namespace dffeval

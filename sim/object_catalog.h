@@ -1,0 +1,191 @@
+#pragma once
+// Procedural object categories: six parametric families of rigid objects
+// (mug, bottle, bowl, box, can, basket) built only from MuJoCo primitive geoms
+// (box, cylinder, capsule, sphere). MuJoCo collides meshes as their convex
+// hulls, so every non-convex feature (a mug's or bowl's cavity, a handle) is a
+// union of convex primitives: a wall is a ring of thin boxes around the axis, a
+// sloped bowl wall is two rings of tilted boxes, a handle is a chain of
+// capsules. The same primitives are drawn (visual = collision).
+//
+// Units: metres, kilograms, kg/m^3, radians, unless a name says otherwise.
+//
+// Canonical object frame (every category):
+//   - origin at the centre of the object's footprint on its resting face,
+//     +z up when it rests on the table; the lowest point of the object is at
+//     z = 0;
+//   - mug: +x points from the cup axis towards the handle (the handle lies in
+//     the x-z plane, y = 0);
+//   - bottle, can, bowl: axisymmetric about z (+x has no special meaning);
+//   - box: +x along the longer horizontal side (size_x >= size_y);
+//   - basket: +x along the longer horizontal side (length >= width); the
+//     handle is an arch across the short side: two vertical posts at the middle
+//     of the two long walls (x = 0, y = +-(width/2 - wall/2)) joined by a
+//     horizontal bar along y at z = height + handle_height, graspable from
+//     above with the palm down and the fingers curling around the bar (the bar
+//     axis is the object's y axis).
+// Rest pose: the canonical frame with z = table top, identity rotation and any
+// yaw about z is a stable rest on a flat table: every category rests upright.
+//
+// Shapes (total parts per object, foot parts included):
+//   mug (34): 20-box cylindrical wall, base disc, D-shaped 5-capsule handle;
+//   bottle (12): cylindrical body, hemispherical shoulder (a sphere), neck and
+//     cap cylinders;
+//   bowl (39): base disc and a rounded open wall of two rings of tilted boxes
+//     (14 flatter below, 16 steeper above);
+//   box (5): one box with capsule bottom edges;
+//   can (12): body cylinder with narrower bottom and top rims;
+//   basket (12): bottom plate, 4 thin walls, 2 capsule posts + capsule bar;
+//   plus the foot parts described below.
+//
+// Resting contacts: only capsules touch the plane z = 0. MuJoCo 2.2.2 collides
+// a cylinder with a box (e.g. a box table) through its general convex collider,
+// which returns a single contact point, so a cylinder resting flat on a box
+// rocks; and its box-box collider can return a phantom contact as deep as the
+// box is wide for two boxes resting face to face at zero penetration (a box
+// placed exactly on a box table is launched into the air). Capsule-box and
+// capsule-plane contacts are multi-point and robust. So round objects (mug,
+// bottle, can, bowl) stand on a 4 mm foot ring (a regular octagon of
+// horizontal capsules of radius 2 mm just inside the round outline), and box
+// and basket stand on four capsules of radius 3 mm along their bottom edges
+// (rounded bottom edges; the box parts start 1 mm above the table). Every other
+// part lies at z >= 1 mm.
+//
+// Seen vs novel (by construction, no overlap): every shape parameter of a
+// category has a range [lo, hi] (object_param_ranges()); a draw picks a
+// fraction u in [0, 1] and sets value = lo + u * (hi - lo). Exactly one
+// parameter per category is its key parameter (ParamRange::key):
+//   mug: height, bottle: height, bowl: diameter, box: size_z (height),
+//   can: height, basket: handle_height (bar height above the rim).
+//   - seen: every shape parameter (key included) has u in [0.2, 0.8] (the
+//     inner 60% of its range); seen instance 0, the demonstration's source
+//     object, has u = 0.5 for every shape parameter and the density, and the
+//     middle friction 0.85 (the category's nominal object);
+//   - novel: the key parameter has u in the outer 40% of its range: even
+//     indices u in [0, 0.2) (below every seen value), odd indices u in (0.8, 1]
+//     (above every seen value); the other shape parameters have u anywhere in
+//     [0, 1].
+// So no novel instance shares a key-parameter value with a seen instance.
+//
+// Mass: density (drawn from a per-category range of plausible bulk densities,
+// kg/m^3: mug 1100-1500, bottle 250-500, bowl 1000-1400, box 150-350, can
+// 350-600, basket 700-1000)
+// times the summed primitive volume, clamped to [0.05, 0.30] kg. Friction:
+// uniform in [0.7, 1.0]. Colours: random; about half the instances (a coin
+// flip each) use a checker texture of rgb and rgb2.
+
+#include <Eigen/Geometry>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace dffeval {
+
+/// Which instance set an object comes from: kSeen (training/demonstration
+/// objects) or kNovel (held-out shapes).
+enum class InstanceSet { kSeen, kNovel };
+
+/// "seen" or "novel".
+std::string to_string(InstanceSet set);
+
+/// Parses "seen" / "novel"; throws InputError naming the bad value and listing
+/// the valid ones.
+InstanceSet instance_set_from_string(const std::string& name);
+
+/// MuJoCo primitive geom types used by the catalog.
+enum class PrimitiveType { kBox, kCylinder, kCapsule, kSphere };
+
+/// MJCF type name: "box", "cylinder", "capsule", "sphere".
+std::string to_string(PrimitiveType type);
+
+/// One convex piece of an object. size follows MJCF conventions, metres: box:
+/// half-sizes (x, y, z); cylinder/capsule: (radius, half-length along the
+/// part's local z, unused); sphere: (radius, unused, unused). X_ObjPart is the
+/// part frame in the canonical object frame.
+struct ObjectPart {
+  PrimitiveType type = PrimitiveType::kBox;
+  Eigen::Vector3d size = Eigen::Vector3d::Zero();
+  Eigen::Isometry3d X_ObjPart = Eigen::Isometry3d::Identity();
+
+  /// Volume, m^3, as MuJoCo computes it (capsule: cylinder + two hemispheres).
+  double volume() const;
+  /// Exact axis-aligned bounding box in the object frame, metres.
+  Eigen::AlignedBox3d bounds_obj() const;
+};
+
+/// Colours (linear RGB in [0, 1]); with checker_texture the surface is a
+/// checker of rgb and rgb2, otherwise plain rgb.
+struct ObjectAppearance {
+  Eigen::Vector3d rgb = Eigen::Vector3d::Constant(0.5);
+  Eigen::Vector3d rgb2 = Eigen::Vector3d::Constant(0.8);
+  bool checker_texture = false;
+};
+
+/// One object instance: a draw of a category's parameters.
+struct ObjectInstance {
+  std::string category;
+  InstanceSet set = InstanceSet::kSeen;
+  int index = 0;
+  /// "{category}/{set}/{index}", e.g. "mug/seen/3".
+  std::string id() const;
+  /// The shape parameters drawn, by name (metres; names ending in "_frac" are
+  /// dimensionless fractions), for result files. Keys: object_param_ranges().
+  nlohmann::json params;
+  /// Convex pieces in the canonical object frame (at most 40).
+  std::vector<ObjectPart> parts;
+  /// Total mass, kg.
+  double mass_kg = 0.1;
+  /// Bulk density used for every part, kg/m^3 (mass_kg / summed part volume).
+  double density_kg_m3 = 500.0;
+  /// Sliding friction coefficient (MuJoCo geom friction[0]).
+  double friction = 0.85;
+  ObjectAppearance appearance;
+  /// Axis-aligned bounding box of all parts in the object frame, metres (exact
+  /// for box/cylinder/capsule/sphere). Its min z is 0.
+  Eigen::AlignedBox3d bounds_obj() const;
+};
+
+/// One shape parameter's range. value = lo + u * (hi - lo), u in [0, 1].
+struct ParamRange {
+  std::string name;
+  double lo = 0.0;
+  double hi = 0.0;
+  /// The parameter that separates the seen and novel sets (one per category).
+  bool key = false;
+};
+
+/// The category names: mug, bottle, bowl, box, can, basket.
+const std::vector<std::string>& object_categories();
+
+/// The shape parameters of a category, in draw order. Throws InputError for an
+/// unknown category.
+const std::vector<ParamRange>& object_param_ranges(const std::string& category);
+
+/// Seen fraction interval: seen instances draw every u in
+/// [kSeenFractionLo, kSeenFractionHi]; novel instances draw the key u outside.
+inline constexpr double kSeenFractionLo = 0.2;
+inline constexpr double kSeenFractionHi = 0.8;
+
+/// Instances per set per category (seen: indices 0..N-1, novel: 0..N-1), N = 10.
+int instances_per_set();
+
+/// Deterministic: the same arguments always give the same instance. The draws
+/// come from SeededRng(derive_seed(derive_seed(0xDFFE, category),
+/// "{set}/{index}")). Throws InputError for an unknown category (listing the
+/// known ones) or an index outside [0, instances_per_set()).
+ObjectInstance make_object_instance(const std::string& category, InstanceSet set, int index);
+
+/// MJCF text for the <asset> section: material "{prefix}_mat" and, for a
+/// checker instance, texture "{prefix}_tex".
+std::string object_asset_mjcf(const ObjectInstance& object, const std::string& prefix);
+
+/// MJCF text of a <body name="{prefix}"> at pose X_WObj (pos + quat, MuJoCo
+/// quat order w x y z) with <freejoint name="{prefix}_free"/>, one geom per
+/// part named "{prefix}_g{i}" (material "{prefix}_mat", contype/conaffinity 1,
+/// condim 4, friction "{friction} 0.005 0.0001", density chosen so the body's
+/// total mass is mass_kg, solref "0.004 1", solimp "0.95 0.99 0.001") and a
+/// site "{prefix}_origin" (group 4, hidden by default) at the object-frame
+/// origin. Needs object_asset_mjcf(object, prefix) in <asset>.
+std::string object_body_mjcf(const ObjectInstance& object, const std::string& prefix,
+                             const Eigen::Isometry3d& X_WObj);
+
+}  // namespace dffeval

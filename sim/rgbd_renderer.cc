@@ -1,0 +1,131 @@
+#include "sim/rgbd_renderer.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dffeval {
+
+Eigen::Matrix3d camera_intrinsics(double fovy_deg, int width, int height) {
+  const double f = 0.5 * height / std::tan(0.5 * fovy_deg * M_PI / 180.0);
+  Eigen::Matrix3d K;
+  K << f, 0, 0.5 * width, 0, f, 0.5 * height, 0, 0, 1;
+  return K;
+}
+
+RgbdRenderer::RgbdRenderer() {
+  mjv_defaultScene(&scene_);
+  mjr_defaultContext(&context_);
+}
+
+RgbdRenderer::~RgbdRenderer() {
+  gl_.make_current();
+  if (has_context_) {
+    mjr_freeContext(&context_);
+    mjv_freeScene(&scene_);
+  }
+}
+
+void RgbdRenderer::bind_model(const mjModel* m) {
+  if (m == bound_model_) return;
+  if (has_context_) {
+    mjr_freeContext(&context_);
+    mjv_freeScene(&scene_);
+  }
+  mjv_defaultScene(&scene_);
+  mjv_makeScene(m, &scene_, 2000);
+  mjr_defaultContext(&context_);
+  mjr_makeContext(m, &context_, mjFONTSCALE_100);
+  mjr_setBuffer(mjFB_OFFSCREEN, &context_);
+  if (context_.currentBuffer != mjFB_OFFSCREEN) {
+    throw std::runtime_error("MuJoCo offscreen framebuffer is not available");
+  }
+  // Shadows and reflections cost most of the frame on llvmpipe and a depth
+  // camera does not see them anyway.
+  scene_.flags[mjRND_SHADOW] = 0;
+  scene_.flags[mjRND_REFLECTION] = 0;
+  scene_.flags[mjRND_SKYBOX] = 0;
+  has_context_ = true;
+  bound_model_ = m;
+}
+
+RenderedViews RgbdRenderer::render(const World& world, mjData* d, bool with_segmentation) {
+  gl_.make_current();
+  const mjModel* m = world.model();
+  bind_model(m);
+  mjvOption opt;
+  mjv_defaultOption(&opt);
+  // Only group 0-2 geoms are visible; sites, joints and frames are not drawn.
+  const double extent = m->stat.extent;
+  const double znear = m->vis.map.znear * extent, zfar = m->vis.map.zfar * extent;
+
+  RenderedViews out;
+  const auto& cams = world.scene().cameras;
+  for (std::size_t c = 0; c < cams.size(); ++c) {
+    const auto& placement = cams[c];
+    const int W = placement.width, H = placement.height;
+    mjvCamera cam;
+    mjv_defaultCamera(&cam);
+    cam.type = mjCAMERA_FIXED;
+    cam.fixedcamid = world.camera_ids()[c];
+    const mjrRect viewport = {0, 0, W, H};
+    std::vector<unsigned char> rgb_flipped(static_cast<std::size_t>(W) * H * 3);
+    std::vector<float> depth_flipped(static_cast<std::size_t>(W) * H);
+
+    scene_.flags[mjRND_SEGMENT] = 0;
+    scene_.flags[mjRND_IDCOLOR] = 0;
+    mjv_updateScene(m, d, &opt, nullptr, &cam, mjCAT_ALL, &scene_);
+    mjr_render(viewport, &scene_, &context_);
+    mjr_readPixels(rgb_flipped.data(), depth_flipped.data(), viewport, &context_);
+
+    CameraView view;
+    view.name = placement.name;
+    view.width = W;
+    view.height = H;
+    view.K = camera_intrinsics(placement.fovy_deg, W, H);
+    view.X_WC = placement.X_WC;
+    view.rgb.resize(rgb_flipped.size());
+    view.depth_m.resize(depth_flipped.size());
+    for (int v = 0; v < H; ++v) {
+      const int src = H - 1 - v;  // OpenGL rows run bottom-up
+      std::copy_n(&rgb_flipped[static_cast<std::size_t>(src) * W * 3], W * 3,
+                  &view.rgb[static_cast<std::size_t>(v) * W * 3]);
+      for (int u = 0; u < W; ++u) {
+        const float z = depth_flipped[static_cast<std::size_t>(src) * W + u];
+        // Linearize the [0, 1] depth buffer (standard OpenGL projection);
+        // the far plane means nothing was hit.
+        float depth = 0.f;
+        if (z < 1.0f) depth = static_cast<float>(znear * zfar / (zfar - z * (zfar - znear)));
+        view.depth_m[static_cast<std::size_t>(v) * W + u] = depth;
+      }
+    }
+    out.observation.views.push_back(std::move(view));
+
+    if (with_segmentation) {
+      scene_.flags[mjRND_SEGMENT] = 1;
+      scene_.flags[mjRND_IDCOLOR] = 1;
+      mjv_updateScene(m, d, &opt, nullptr, &cam, mjCAT_ALL, &scene_);
+      mjr_render(viewport, &scene_, &context_);
+      mjr_readPixels(rgb_flipped.data(), nullptr, viewport, &context_);
+      std::vector<std::int32_t> seg(static_cast<std::size_t>(W) * H, -1);
+      for (int v = 0; v < H; ++v) {
+        const int src = H - 1 - v;
+        for (int u = 0; u < W; ++u) {
+          const unsigned char* px = &rgb_flipped[(static_cast<std::size_t>(src) * W + u) * 3];
+          // IDCOLOR encodes (scene geom index + 1) in the RGB bytes.
+          const int id = px[0] + 256 * px[1] + 65536 * px[2] - 1;
+          if (id < 0 || id >= scene_.ngeom) continue;
+          const mjvGeom& g = scene_.geoms[id];
+          if (g.objtype == mjOBJ_GEOM && g.objid >= 0) {
+            seg[static_cast<std::size_t>(v) * W + u] = m->geom_bodyid[g.objid];
+          }
+        }
+      }
+      out.segmentation_body.push_back(std::move(seg));
+    }
+  }
+  scene_.flags[mjRND_SEGMENT] = 0;
+  scene_.flags[mjRND_IDCOLOR] = 0;
+  return out;
+}
+
+}  // namespace dffeval

@@ -1,0 +1,53 @@
+#pragma once
+// Headless RGB-D rendering of a World's cameras with MuJoCo's own renderer.
+
+#include <mujoco/mujoco.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "pipeline/observation.h"
+#include "sim/offscreen_gl.h"
+#include "sim/world.h"
+
+namespace dffeval {
+
+/// Rendered views plus what only a simulator knows.
+struct RenderedViews {
+  /// The views as a camera rig would give them (RGB, metric depth, K, X_WC).
+  Observation observation;
+  /// Per view, per pixel: the MuJoCo body id seen, -1 for background. For
+  /// evaluation and diagnostics only: never an input to a grasp method.
+  /// Empty unless requested.
+  std::vector<std::vector<std::int32_t>> segmentation_body;
+};
+
+/// Owns a GL context and MuJoCo render state. Not thread-safe: one per
+/// worker thread, used only on the thread that created it.
+class RgbdRenderer {
+ public:
+  RgbdRenderer();
+  ~RgbdRenderer();
+  RgbdRenderer(const RgbdRenderer&) = delete;
+  RgbdRenderer& operator=(const RgbdRenderer&) = delete;
+
+  /// Renders every camera of the world at state `d` (after mj_forward).
+  RenderedViews render(const World& world, mjData* d, bool with_segmentation = false);
+
+  const std::string& gl_backend() const { return gl_.backend(); }
+
+ private:
+  void bind_model(const mjModel* m);
+  OffscreenGl gl_;
+  const mjModel* bound_model_ = nullptr;
+  mjvScene scene_;
+  mjrContext context_;
+  bool has_context_ = false;
+};
+
+/// Intrinsics of a MuJoCo camera with vertical field of view fovy (degrees)
+/// rendered at width x height: square pixels, principal point at the centre.
+Eigen::Matrix3d camera_intrinsics(double fovy_deg, int width, int height);
+
+}  // namespace dffeval

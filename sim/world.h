@@ -1,0 +1,99 @@
+#pragma once
+// A simulated world: the scene's MJCF composed in memory (table, cameras,
+// lights, target and clutter objects, and the Shadow hand from
+// assets/shadow_hand.xml), compiled once. The World is immutable and shared;
+// each user makes its own mjData (model/data split).
+
+#include <mujoco/mujoco.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/grasp.h"
+#include "sim/scene_instance.h"
+
+namespace dffeval {
+
+/// Simulation settings shared by all worlds.
+struct PhysicsSettings {
+  /// Integration step, seconds.
+  double timestep_s = 0.002;
+  /// Where the hand waits, out of every camera's view, metres (world).
+  Eigen::Vector3d hand_park_position_m{0.0, 0.0, 1.5};
+};
+
+class World {
+ public:
+  /// Composes and compiles the scene. Throws InputError if an asset is
+  /// missing, std::runtime_error with MuJoCo's message if compilation fails.
+  static std::unique_ptr<World> compose(const SceneInstance& scene,
+                                        const PhysicsSettings& physics = {});
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  const mjModel* model() const { return model_; }
+  const SceneInstance& scene() const { return scene_; }
+  const PhysicsSettings& physics() const { return physics_; }
+  /// The composed MJCF text (for debugging and `dffeval render --dump-xml`).
+  const std::string& xml() const { return xml_; }
+
+  /// New data with the hand parked and the objects at their rest poses,
+  /// settled for `settle_s` seconds so that rendering and grasping start from
+  /// rest. Caller owns the result (free with mj_deleteData).
+  mjData* make_settled_data(double settle_s = 0.3) const;
+
+  /// Applies the hand's gravity compensation (xfrc_applied); call before every
+  /// mj_step. The real hand's arm holds it up; here the weld to the mocap
+  /// target should not have to.
+  void compensate_hand_gravity(mjData* d) const;
+  /// Places the palm (and its mocap target) at X_WPalm and sets the finger
+  /// joints (positions and position-servo targets), with zero velocities.
+  void teleport_hand(mjData* d, const Eigen::Isometry3d& X_WPalm,
+                     const std::array<double, kNumHandJoints>& joints_rad) const;
+  /// Moves only the mocap target (the weld pulls the palm after it).
+  void set_palm_target(mjData* d, const Eigen::Isometry3d& X_WPalm) const;
+  Eigen::Isometry3d palm_pose(const mjData* d) const;
+  Eigen::Isometry3d body_pose(const mjData* d, int body) const;
+
+  bool is_hand_body(int body) const { return hand_body_[body] != 0; }
+  bool is_hand_geom(int geom) const { return is_hand_body(model_->geom_bodyid[geom]); }
+
+  int target_body() const { return target_body_; }
+  const std::vector<int>& clutter_bodies() const { return clutter_bodies_; }
+  int table_geom() const { return table_geom_; }
+  int palm_body() const { return palm_body_; }
+  const std::vector<int>& camera_ids() const { return camera_ids_; }
+  /// qpos address and actuator index of each finger joint (Grasp order).
+  const std::array<int, kNumHandJoints>& finger_qpos_adr() const { return finger_qpos_adr_; }
+  const std::array<int, kNumHandJoints>& finger_actuator() const { return finger_actuator_; }
+  /// Joint range [lo, hi] of each finger joint, radians.
+  std::array<double, 2> finger_range(int i) const;
+
+ private:
+  World() = default;
+  mjModel* model_ = nullptr;
+  SceneInstance scene_;
+  PhysicsSettings physics_;
+  std::string xml_;
+  std::vector<char> hand_body_;
+  int target_body_ = -1;
+  std::vector<int> clutter_bodies_;
+  int table_geom_ = -1;
+  int palm_body_ = -1;
+  int palm_mocap_ = -1;
+  int palm_free_qpos_ = -1;
+  int palm_free_dof_ = -1;
+  std::vector<int> camera_ids_;
+  std::array<int, kNumHandJoints> finger_qpos_adr_{};
+  std::array<int, kNumHandJoints> finger_dof_adr_{};
+  std::array<int, kNumHandJoints> finger_actuator_{};
+};
+
+/// Compiles MJCF text that may include shadow_hand.xml (resolved from
+/// assets/). Throws std::runtime_error with MuJoCo's message on failure.
+mjModel* compile_mjcf_with_hand(const std::string& xml);
+
+}  // namespace dffeval
