@@ -25,12 +25,8 @@ std::array<double, kNumHandJoints> close_fingers_on_object(const Demonstration& 
   auto world = World::compose(scene);
   mjData* d = world->make_settled_data();
   const Grasp g = demo.grasp_in_world(world->body_pose(d, world->target_body()));
-  std::array<double, kNumHandJoints> start{};
-  for (int i = 0; i < kNumHandJoints; ++i) {
-    const std::string& n = hand_joint_names()[i];
-    // The thumb's base is rotated into place before the fingers close.
-    if (n == "THJ5" || n == "THJ4") start[i] = closure[i];
-  }
+  // Every joint closes from zero, so nothing starts inside the object.
+  const std::array<double, kNumHandJoints> start{};
   world->teleport_hand(d, g.X_WPalm, start);
   const mjModel* m = world->model();
   const int steps = static_cast<int>(close_time_s / m->opt.timestep);

@@ -112,6 +112,7 @@ struct RenderArgs {
   long long seed = 0;
   std::string out = "results/render";
   bool segmentation = false;
+  bool hand = false;
 };
 
 int render_scene(const RenderArgs& a) {
@@ -124,6 +125,12 @@ int render_scene(const RenderArgs& a) {
   }
   auto world = World::compose(scene);
   mjData* d = world->make_settled_data();
+  if (a.hand) {
+    if (a.task.empty()) throw InputError("--hand needs --task (the demonstration's grasp is shown)");
+    const Demonstration demo = load_demonstration(a.task);
+    const Grasp g = demo.grasp_in_world(world->body_pose(d, world->target_body()));
+    world->teleport_hand(d, g.X_WPalm, g.joints_rad);
+  }
   RgbdRenderer renderer;
   const RenderedViews views = renderer.render(*world, d, a.segmentation);
   nlohmann::json extra;
@@ -169,7 +176,7 @@ int verify_demos(const std::string& task) {
 struct AuthorArgs {
   std::string task, category, description, preset = "power";
   int index = 0;
-  std::vector<double> pos, rpy_deg;
+  std::vector<double> pos, normal, fingers;
   std::string out;
 };
 
@@ -180,19 +187,24 @@ int author_demo(const AuthorArgs& a) {
   d.description = a.description;
   d.source_set = InstanceSet::kSeen;
   d.source_index = a.index;
-  if (a.pos.size() != 3 || a.rpy_deg.size() != 3) throw InputError("--pos and --rpy need 3 numbers each");
+  // The palm frame from two directions in the object frame: the palmar
+  // normal (-y of the palm) and the finger direction (+z of the palm).
+  const Eigen::Vector3d n(a.normal[0], a.normal[1], a.normal[2]);
+  Eigen::Vector3d z(a.fingers[0], a.fingers[1], a.fingers[2]);
+  const Eigen::Vector3d y = -n.normalized();
+  z = (z - z.dot(y) * y);
+  if (z.norm() < 1e-6) throw InputError("--fingers must not be parallel to --normal");
+  z.normalize();
   d.X_ObjPalm.setIdentity();
+  d.X_ObjPalm.linear().col(0) = y.cross(z);
+  d.X_ObjPalm.linear().col(1) = y;
+  d.X_ObjPalm.linear().col(2) = z;
   d.X_ObjPalm.translation() = Eigen::Vector3d(a.pos[0], a.pos[1], a.pos[2]);
-  const double k = M_PI / 180.0;
-  d.X_ObjPalm.linear() = (Eigen::AngleAxisd(a.rpy_deg[2] * k, Eigen::Vector3d::UnitZ()) *
-                          Eigen::AngleAxisd(a.rpy_deg[1] * k, Eigen::Vector3d::UnitY()) *
-                          Eigen::AngleAxisd(a.rpy_deg[0] * k, Eigen::Vector3d::UnitX()))
-                             .toRotationMatrix();
   d.joints_rad = close_fingers_on_object(d, closure_preset(a.preset));
   const ExecutionResult r = verify_demonstration(d);
-  fmt::print("{}: {} (lift {:.3f} m, penetration {:.1f} mm, contacts {})\n", a.task,
+  fmt::print("{}: {} (lift {:.3f} m, penetration {:.1f} mm {}, contacts {})\n", a.task,
              r.success ? "success" : to_string(r.failure), r.object_lift_m, 1000 * r.initial_penetration_m,
-             r.hand_object_contacts_at_end);
+             r.initial_penetration_pair, r.hand_object_contacts_at_end);
   const fs::path out = a.out.empty() ? project_root() / "assets" / "demos" / (a.task + ".yaml") : fs::path(a.out);
   save_demonstration(d, out);
   fmt::print("wrote {}\n", out.string());
@@ -228,6 +240,7 @@ int main(int argc, char** argv) {
   rend->add_option("--seed", render.seed, "scene seed")->capture_default_str();
   rend->add_option("--out", render.out, "output folder")->capture_default_str();
   rend->add_flag("--segmentation", render.segmentation, "also write diagnostic segmentation PNGs");
+  rend->add_flag("--hand", render.hand, "with --task: show the hand at the demonstrated grasp");
 
   auto* demo = app.add_subcommand("demo", "author and verify demonstrations");
   demo->require_subcommand(1);
@@ -241,7 +254,8 @@ int main(int argc, char** argv) {
   auth->add_option("--description", author.description, "one line for people")->required();
   auth->add_option("--index", author.index, "seen instance index of the source object");
   auth->add_option("--pos", author.pos, "palm position in the object frame, metres")->expected(3)->required();
-  auth->add_option("--rpy", author.rpy_deg, "palm roll pitch yaw in the object frame, degrees")->expected(3)->required();
+  auth->add_option("--normal", author.normal, "palmar normal (palm -y) in the object frame")->expected(3)->required();
+  auth->add_option("--fingers", author.fingers, "finger direction (palm +z) in the object frame")->expected(3)->required();
   auth->add_option("--preset", author.preset, "closure: power | pinch | tripod")->capture_default_str();
   auth->add_option("--out", author.out, "file (default assets/demos/TASK.yaml)");
 

@@ -21,6 +21,7 @@ nlohmann::json ExecutionResult::to_json() const {
   return {{"success", success},
           {"failure_mode", to_string(failure)},
           {"initial_penetration_m", initial_penetration_m},
+          {"initial_penetration_pair", initial_penetration_pair},
           {"initial_table_penetration_m", initial_table_penetration_m},
           {"object_lift_m", object_lift_m},
           {"displacement_at_close_m", displacement_at_close_m},
@@ -76,7 +77,7 @@ std::array<double, kNumHandJoints> squeezed(const World& w, const Grasp& g,
 
 }  // namespace
 
-double hand_penetration_m(const World& w, const mjData* d, int other_body) {
+double hand_penetration_m(const World& w, const mjData* d, int other_body, std::string* deepest_pair) {
   const mjModel* m = w.model();
   double deepest = 0.0;
   for (int i = 0; i < d->ncon; ++i) {
@@ -85,7 +86,14 @@ double hand_penetration_m(const World& w, const mjData* d, int other_body) {
     if (h1 == h2) continue;
     const int other = h1 ? c.geom2 : c.geom1;
     const bool match = other_body < 0 ? other == w.table_geom() : m->geom_bodyid[other] == other_body;
-    if (match) deepest = std::max(deepest, -c.dist);
+    if (match && -c.dist > deepest) {
+      deepest = -c.dist;
+      if (deepest_pair) {
+        const char* n1 = mj_id2name(m, mjOBJ_GEOM, c.geom1);
+        const char* n2 = mj_id2name(m, mjOBJ_GEOM, c.geom2);
+        *deepest_pair = std::string(n1 ? n1 : "?") + "/" + (n2 ? n2 : "?");
+      }
+    }
   }
   return deepest;
 }
@@ -104,7 +112,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     mjData* probe = mj_makeData(m);
     mj_copyData(probe, m, d);
     world.teleport_hand(probe, grasp.X_WPalm, grasp.joints_rad);
-    r.initial_penetration_m = hand_penetration_m(world, probe, target);
+    r.initial_penetration_m = hand_penetration_m(world, probe, target, &r.initial_penetration_pair);
     r.initial_table_penetration_m = hand_penetration_m(world, probe, -1);
     mj_deleteData(probe);
   }

@@ -49,6 +49,8 @@ struct ExecutionResult {
   FailureMode failure = FailureMode::kNone;
   /// Deepest hand-object penetration with the hand placed at the grasp, m.
   double initial_penetration_m = 0.0;
+  /// The hand and object geoms of that deepest penetration ("" if none).
+  std::string initial_penetration_pair;
   /// Deepest hand-table penetration with the hand placed at the grasp, m.
   double initial_table_penetration_m = 0.0;
   /// Object height gain at the end relative to its rest height, metres.
@@ -74,6 +76,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
 
 /// Deepest penetration (metres, >= 0) between hand geoms and the bodies
 /// selected by `other` (a body id, or -1 for the table geom), at the state d.
-double hand_penetration_m(const World& world, const mjData* d, int other_body);
+double hand_penetration_m(const World& world, const mjData* d, int other_body,
+                          std::string* deepest_pair = nullptr);
 
 }  // namespace dffeval
