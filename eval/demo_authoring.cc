@@ -18,9 +18,9 @@ ExecutionResult verify_demonstration(const Demonstration& demo, const std::strin
   return r;
 }
 
-std::array<double, kNumHandJoints> close_fingers_on_object(const Demonstration& demo,
-                                                           const std::array<double, kNumHandJoints>& closure,
-                                                           double close_time_s) {
+std::array<double, kNumHandJoints> close_fingers_on_object(
+    const Demonstration& demo, const std::array<double, kNumHandJoints>& closure,
+    double close_time_s) {
   const SceneInstance scene = source_scene_instance(demo, load_scene_spec("clean"));
   auto world = World::compose(scene);
   mjData* d = world->make_settled_data();
@@ -48,7 +48,8 @@ std::array<double, kNumHandJoints> closure_preset(const std::string& name) {
   std::array<double, kNumHandJoints> q{};
   const auto& names = hand_joint_names();
   auto set = [&](const std::string& joint, double v) {
-    for (int i = 0; i < kNumHandJoints; ++i) if (names[i] == joint) q[i] = v;
+    for (int i = 0; i < kNumHandJoints; ++i)
+      if (names[i] == joint) q[i] = v;
   };
   auto finger = [&](const std::string& f, double j3, double j2, double j1) {
     set(f + "J3", j3), set(f + "J2", j2), set(f + "J1", j1);

@@ -14,15 +14,16 @@ namespace dffeval {
 
 /// Replays a demonstration on its own source object in the source scene
 /// (scene set `scene_set`, object at the canonical pose).
-ExecutionResult verify_demonstration(const Demonstration& demo, const std::string& scene_set = "clean",
+ExecutionResult verify_demonstration(const Demonstration& demo,
+                                     const std::string& scene_set = "clean",
                                      const ExecutionConfig& config = {});
 
 /// Closes the fingers from zero towards `closure_rad` with the palm held at
 /// demo.X_ObjPalm over the source object, for `close_time_s`, and returns the
 /// joint angles where they stopped (radians).
-std::array<double, kNumHandJoints> close_fingers_on_object(const Demonstration& demo,
-                                                           const std::array<double, kNumHandJoints>& closure_rad,
-                                                           double close_time_s = 0.8);
+std::array<double, kNumHandJoints> close_fingers_on_object(
+    const Demonstration& demo, const std::array<double, kNumHandJoints>& closure_rad,
+    double close_time_s = 0.8);
 
 /// Named closure shapes for authoring: "power" (all fingers wrap, thumb
 /// opposed), "pinch" (first finger and thumb), "tripod" (first, middle, thumb).

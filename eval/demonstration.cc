@@ -36,7 +36,8 @@ Demonstration load_demonstration(const std::string& task_or_path) {
   if (file.extension() != ".yaml") {
     file = project_root() / "assets" / "demos" / (task_or_path + ".yaml");
     if (!std::filesystem::exists(file)) {
-      throw InputError(fmt::format("unknown task '{}' (known: {})", task_or_path, fmt::join(list_tasks(), ", ")));
+      throw InputError(fmt::format("unknown task '{}' (known: {})", task_or_path,
+                                   fmt::join(list_tasks(), ", ")));
     }
   }
   const StrictYaml y = StrictYaml::load_file(file);
@@ -46,7 +47,8 @@ Demonstration load_demonstration(const std::string& task_or_path) {
   d.category = y.get<std::string>("category");
   const auto& cats = object_categories();
   if (std::find(cats.begin(), cats.end(), d.category) == cats.end()) {
-    y.fail("category", fmt::format("unknown category '{}' (known: {})", d.category, fmt::join(cats, ", ")));
+    y.fail("category",
+           fmt::format("unknown category '{}' (known: {})", d.category, fmt::join(cats, ", ")));
   }
   d.description = y.get<std::string>("description");
   const StrictYaml src = y.child("source");

@@ -27,7 +27,9 @@ struct Demonstration {
   std::array<double, kNumHandJoints> joints_rad{};
   std::filesystem::path file;
 
-  ObjectInstance source_object() const { return make_object_instance(category, source_set, source_index); }
+  ObjectInstance source_object() const {
+    return make_object_instance(category, source_set, source_index);
+  }
   /// The demonstrated grasp with the source object at X_WObj.
   Grasp grasp_in_world(const Eigen::Isometry3d& X_WObj) const;
 };

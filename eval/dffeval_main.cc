@@ -2,10 +2,10 @@
 // Exit codes: 0 run completed (whatever the success rate), 2 bad usage or bad
 // input (the message names the file, key and reason), 1 internal failure.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <mujoco/mujoco.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -42,12 +42,15 @@ struct RunArgs {
 };
 
 int run_suite(const RunArgs& a) {
+  // A missing asset is bad input, reported before any trial runs.
+  require_project_file("assets/shadow_hand.xml", "Shadow hand model");
   SuiteSpec suite = load_suite(a.suite);
   if (a.trials > 0) suite.trials = a.trials;
   if (a.seed >= 0) suite.seed = static_cast<std::uint64_t>(a.seed);
   const std::string method = a.method.empty() ? suite.method : a.method;
   const MethodInfo& info = find_method(method);
-  const fs::path out = a.out.empty() ? project_root() / "results" / (suite.name + "-" + method) : fs::path(a.out);
+  const fs::path out =
+      a.out.empty() ? project_root() / "results" / (suite.name + "-" + method) : fs::path(a.out);
   fs::create_directories(out);
   const auto trials = expand_trials(suite);
 
@@ -64,8 +67,9 @@ int run_suite(const RunArgs& a) {
     fs::remove(opt.partial_file);
   }
   fmt::print(stderr, "suite {} ({} trials), method {}{}, seed {}, {} job(s) -> {}\n", suite.name,
-             trials.size(), method, info.uses_ground_truth ? " [PRIVILEGED: reads ground truth]" : "",
-             suite.seed, a.jobs, out.string());
+             trials.size(), method,
+             info.uses_ground_truth ? " [PRIVILEGED: reads ground truth]" : "", suite.seed, a.jobs,
+             out.string());
   const auto t0 = std::chrono::steady_clock::now();
   const auto results = run_trials(suite, trials, opt);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -73,7 +77,9 @@ int run_suite(const RunArgs& a) {
   fs::remove(opt.partial_file);
   std::ifstream table(out / "table.md");
   std::cout << table.rdbuf() << "\n";
-  fmt::print(stderr, "wrote {}/{{summary.json,trials.jsonl,table.md,table.csv,resolved_config.json}} in {:.1f} s\n",
+  fmt::print(stderr,
+             "wrote {}/{{summary.json,trials.jsonl,table.md,table.csv,resolved_config.json}} in "
+             "{:.1f} s\n",
              out.string(), wall);
   return 0;
 }
@@ -97,9 +103,11 @@ int list_everything() {
   fmt::print("methods:\n");
   for (const auto* m : list_methods()) fmt::print("  {:<16} {}\n", m->name, m->description);
   fmt::print("scene sets:\n");
-  for (const auto& s : list_scene_sets()) fmt::print("  {:<16} {}\n", s, load_scene_spec(s).description);
+  for (const auto& s : list_scene_sets())
+    fmt::print("  {:<16} {}\n", s, load_scene_spec(s).description);
   fmt::print("object categories (seen / novel instances each):\n");
-  for (const auto& c : object_categories()) fmt::print("  {:<16} {} / {}\n", c, instances_per_set(), instances_per_set());
+  for (const auto& c : object_categories())
+    fmt::print("  {:<16} {} / {}\n", c, instances_per_set(), instances_per_set());
   return 0;
 }
 
@@ -120,13 +128,15 @@ int render_scene(const RenderArgs& a) {
   if (!a.task.empty()) {
     scene = source_scene_instance(load_demonstration(a.task), load_scene_spec(a.scene_set));
   } else {
-    const ObjectInstance obj = make_object_instance(a.category, instance_set_from_string(a.set), a.index);
+    const ObjectInstance obj =
+        make_object_instance(a.category, instance_set_from_string(a.set), a.index);
     scene = draw_scene(load_scene_spec(a.scene_set), obj, static_cast<std::uint64_t>(a.seed));
   }
   auto world = World::compose(scene);
   mjData* d = world->make_settled_data();
   if (a.hand) {
-    if (a.task.empty()) throw InputError("--hand needs --task (the demonstration's grasp is shown)");
+    if (a.task.empty())
+      throw InputError("--hand needs --task (the demonstration's grasp is shown)");
     const Demonstration demo = load_demonstration(a.task);
     const Grasp g = demo.grasp_in_world(world->body_pose(d, world->target_body()));
     world->teleport_hand(d, g.X_WPalm, g.joints_rad);
@@ -145,18 +155,22 @@ int render_scene(const RenderArgs& a) {
     for (std::size_t p = 0; p < views.segmentation_body[i].size(); ++p) {
       const int b = views.segmentation_body[i][p];
       Eigen::Vector3i c(0, 0, 0);
-      if (b == world->target_body()) c = {230, 60, 60};
-      else if (b >= 0 && world->is_hand_body(b)) c = {60, 60, 230};
-      else if (b > 0) c = {60, 200, 60};
-      else if (b == 0) c = {90, 90, 90};
+      if (b == world->target_body())
+        c = {230, 60, 60};
+      else if (b >= 0 && world->is_hand_body(b))
+        c = {60, 60, 230};
+      else if (b > 0)
+        c = {60, 200, 60};
+      else if (b == 0)
+        c = {90, 90, 90};
       for (int k = 0; k < 3; ++k) rgb[3 * p + k] = static_cast<std::uint8_t>(c[k]);
     }
     write_rgb_png(fs::path(a.out) / (v.name + "_seg.png"), v.width, v.height, rgb);
   }
   mj_deleteData(d);
-  fmt::print("rendered {} views of {} ({}, target {}) with {} -> {}\n", views.observation.views.size(),
-             a.task.empty() ? a.category : a.task, a.scene_set, scene.target.object.id(),
-             renderer.gl_backend(), a.out);
+  fmt::print("rendered {} views of {} ({}, target {}) with {} -> {}\n",
+             views.observation.views.size(), a.task.empty() ? a.category : a.task, a.scene_set,
+             scene.target.object.id(), renderer.gl_backend(), a.out);
   return 0;
 }
 
@@ -166,8 +180,8 @@ int verify_demos(const std::string& task) {
     const Demonstration demo = load_demonstration(t);
     const ExecutionResult r = verify_demonstration(demo);
     fmt::print("{:<16} {:<8} lift {:.3f} m  penetration {:.1f} mm  contacts {}  ({})\n", t,
-               r.success ? "success" : to_string(r.failure), r.object_lift_m, 1000 * r.initial_penetration_m,
-               r.hand_object_contacts_at_end, demo.description);
+               r.success ? "success" : to_string(r.failure), r.object_lift_m,
+               1000 * r.initial_penetration_m, r.hand_object_contacts_at_end, demo.description);
     failed += !r.success;
   }
   return failed ? 1 : 0;
@@ -203,9 +217,11 @@ int author_demo(const AuthorArgs& a) {
   d.joints_rad = close_fingers_on_object(d, closure_preset(a.preset));
   const ExecutionResult r = verify_demonstration(d);
   fmt::print("{}: {} (lift {:.3f} m, penetration {:.1f} mm {}, contacts {})\n", a.task,
-             r.success ? "success" : to_string(r.failure), r.object_lift_m, 1000 * r.initial_penetration_m,
-             r.initial_penetration_pair, r.hand_object_contacts_at_end);
-  const fs::path out = a.out.empty() ? project_root() / "assets" / "demos" / (a.task + ".yaml") : fs::path(a.out);
+             r.success ? "success" : to_string(r.failure), r.object_lift_m,
+             1000 * r.initial_penetration_m, r.initial_penetration_pair,
+             r.hand_object_contacts_at_end);
+  const fs::path out =
+      a.out.empty() ? project_root() / "assets" / "demos" / (a.task + ".yaml") : fs::path(a.out);
   save_demonstration(d, out);
   fmt::print("wrote {}\n", out.string());
   return r.success ? 0 : 1;
@@ -215,23 +231,29 @@ int author_demo(const AuthorArgs& a) {
 
 int main(int argc, char** argv) {
   add_provenance_entry("mujoco_version", std::to_string(mj_version()));
-  CLI::App app{"dffeval: one-shot dexterous grasp transfer with sparse-view feature fields, "
-               "evaluated in MuJoCo.\nWithout a subcommand: run a suite (default: smoke)."};
+  CLI::App app{
+      "dffeval: one-shot dexterous grasp transfer with sparse-view feature fields, "
+      "evaluated in MuJoCo.\nWithout a subcommand: run a suite (default: smoke)."};
   app.require_subcommand(0, 1);
   RunArgs run;
-  app.add_option("--suite", run.suite, "suite name in config/suites/ or a path to a .yaml")->capture_default_str();
+  app.add_option("--suite", run.suite, "suite name in config/suites/ or a path to a .yaml")
+      ->capture_default_str();
   app.add_option("--method", run.method, "grasp method (default: the suite's); see `dffeval list`");
-  app.add_option("--trials", run.trials, "trials per task x object set x scene set (overrides the suite)");
+  app.add_option("--trials", run.trials,
+                 "trials per task x object set x scene set (overrides the suite)");
   app.add_option("--seed", run.seed, "suite seed (overrides the suite)");
-  app.add_option("--jobs,-j", run.jobs, "parallel workers; results do not depend on it")->check(CLI::Range(1, 256));
+  app.add_option("--jobs,-j", run.jobs, "parallel workers; results do not depend on it")
+      ->check(CLI::Range(1, 256));
   app.add_option("--out", run.out, "output folder (default: results/SUITE-METHOD)");
   app.add_flag("--resume", run.resume, "skip trials already in OUT/trials.partial.jsonl");
   app.add_flag("--quiet,-q", run.quiet, "no progress lines");
 
-  auto* list = app.add_subcommand("list", "show suites, tasks, methods, scene sets and object categories");
+  auto* list =
+      app.add_subcommand("list", "show suites, tasks, methods, scene sets and object categories");
 
   RenderArgs render;
-  auto* rend = app.add_subcommand("render", "render a scene's RGB-D views to a folder (the capture layout)");
+  auto* rend =
+      app.add_subcommand("render", "render a scene's RGB-D views to a folder (the capture layout)");
   rend->add_option("--scene-set", render.scene_set, "scene set")->capture_default_str();
   rend->add_option("--task", render.task, "render this task's demonstration source scene");
   rend->add_option("--category", render.category, "object category")->capture_default_str();
@@ -248,15 +270,23 @@ int main(int argc, char** argv) {
   auto* verify = demo->add_subcommand("verify", "replay demonstrations on their source objects");
   verify->add_option("--task", verify_task, "task name or all")->capture_default_str();
   AuthorArgs author;
-  auto* auth = demo->add_subcommand("author", "place the hand, close the fingers on the object, verify, save");
+  auto* auth = demo->add_subcommand(
+      "author", "place the hand, close the fingers on the object, verify, save");
   auth->add_option("--task", author.task, "task name")->required();
   auth->add_option("--category", author.category, "object category")->required();
   auth->add_option("--description", author.description, "one line for people")->required();
   auth->add_option("--index", author.index, "seen instance index of the source object");
-  auth->add_option("--pos", author.pos, "palm position in the object frame, metres")->expected(3)->required();
-  auth->add_option("--normal", author.normal, "palmar normal (palm -y) in the object frame")->expected(3)->required();
-  auth->add_option("--fingers", author.fingers, "finger direction (palm +z) in the object frame")->expected(3)->required();
-  auth->add_option("--preset", author.preset, "closure: power | pinch | tripod")->capture_default_str();
+  auth->add_option("--pos", author.pos, "palm position in the object frame, metres")
+      ->expected(3)
+      ->required();
+  auth->add_option("--normal", author.normal, "palmar normal (palm -y) in the object frame")
+      ->expected(3)
+      ->required();
+  auth->add_option("--fingers", author.fingers, "finger direction (palm +z) in the object frame")
+      ->expected(3)
+      ->required();
+  auth->add_option("--preset", author.preset, "closure: power | pinch | tripod")
+      ->capture_default_str();
   auth->add_option("--out", author.out, "file (default assets/demos/TASK.yaml)");
 
   try {

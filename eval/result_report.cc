@@ -18,8 +18,10 @@ struct Tally {
   std::map<std::string, int> failures;
   void add(const TrialResult& r) {
     ++trials;
-    if (r.success) ++successes;
-    else ++failures[r.failure_mode];
+    if (r.success)
+      ++successes;
+    else
+      ++failures[r.failure_mode];
   }
   nlohmann::json to_json() const {
     const auto ci = wilson_interval_95(successes, trials);
@@ -33,7 +35,8 @@ struct Tally {
 
 std::string failure_text(const nlohmann::json& modes) {
   std::string s;
-  for (const auto& [k, v] : modes.items()) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", k, v.get<int>());
+  for (const auto& [k, v] : modes.items())
+    s += fmt::format("{}{} {}", s.empty() ? "" : ", ", k, v.get<int>());
   return s.empty() ? "-" : s;
 }
 
@@ -87,14 +90,17 @@ nlohmann::json summarize(const SuiteSpec& suite, const std::string& method,
 }
 
 std::string markdown_table(const nlohmann::json& summary) {
-  std::string md = fmt::format("# {} — method `{}` (seed {})\n\n", summary["suite"].get<std::string>(),
-                               summary["method"].get<std::string>(), summary["seed"].get<std::uint64_t>());
-  md += "| task | category | object set | scene set | trials | successes | success rate | 95% CI | failures |\n";
+  std::string md =
+      fmt::format("# {} — method `{}` (seed {})\n\n", summary["suite"].get<std::string>(),
+                  summary["method"].get<std::string>(), summary["seed"].get<std::uint64_t>());
+  md +=
+      "| task | category | object set | scene set | trials | successes | success rate | 95% CI | "
+      "failures |\n";
   md += "| --- | --- | --- | --- | ---: | ---: | ---: | --- | --- |\n";
   auto line = [&](const nlohmann::json& r, bool bold) {
     const std::string b = bold ? "**" : "";
-    md += fmt::format("| {}{}{} | {} | {} | {} | {} | {} | {}{:.1f}%{} | [{:.1f}, {:.1f}] | {} |\n", b,
-                      r["task"].get<std::string>(), b, r["category"].get<std::string>(),
+    md += fmt::format("| {}{}{} | {} | {} | {} | {} | {} | {}{:.1f}%{} | [{:.1f}, {:.1f}] | {} |\n",
+                      b, r["task"].get<std::string>(), b, r["category"].get<std::string>(),
                       r["object_set"].get<std::string>(), r["scene_set"].get<std::string>(),
                       r["trials"].get<int>(), r["successes"].get<int>(), b,
                       100 * r["success_rate"].get<double>(), b, 100 * r["ci95"][0].get<double>(),
@@ -105,8 +111,9 @@ std::string markdown_table(const nlohmann::json& summary) {
   return md;
 }
 
-void write_results(const std::filesystem::path& dir, const SuiteSpec& suite, const std::string& method,
-                   const std::vector<TrialResult>& results, double wall_time_s) {
+void write_results(const std::filesystem::path& dir, const SuiteSpec& suite,
+                   const std::string& method, const std::vector<TrialResult>& results,
+                   double wall_time_s) {
   std::filesystem::create_directories(dir);
   const nlohmann::json summary = summarize(suite, method, results, wall_time_s);
   std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
@@ -128,7 +135,8 @@ void write_results(const std::filesystem::path& dir, const SuiteSpec& suite, con
     for (const auto& r : summary["rows"]) row(r);
     row(summary["overall"]);
   }
-  nlohmann::json resolved = {{"suite", suite.to_json()}, {"method", method}, {"provenance", provenance()}};
+  nlohmann::json resolved = {
+      {"suite", suite.to_json()}, {"method", method}, {"provenance", provenance()}};
   std::ofstream(dir / "resolved_config.json") << resolved.dump(2) << "\n";
 }
 

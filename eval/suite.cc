@@ -77,7 +77,8 @@ SuiteSpec load_suite(const std::string& name_or_path) {
     for (const auto& t : tasks.elements()) {
       const auto name = t.as<std::string>();
       if (std::find(known_tasks.begin(), known_tasks.end(), name) == known_tasks.end()) {
-        t.fail("", fmt::format("unknown task '{}' (known: {})", name, fmt::join(known_tasks, ", ")));
+        t.fail("",
+               fmt::format("unknown task '{}' (known: {})", name, fmt::join(known_tasks, ", ")));
       }
       s.tasks.push_back(name);
     }
@@ -94,7 +95,8 @@ SuiteSpec load_suite(const std::string& name_or_path) {
   for (const auto& sc : y.child("scene_sets").elements()) {
     const auto name = sc.as<std::string>();
     if (std::find(known_scenes.begin(), known_scenes.end(), name) == known_scenes.end()) {
-      sc.fail("", fmt::format("unknown scene set '{}' (known: {})", name, fmt::join(known_scenes, ", ")));
+      sc.fail("", fmt::format("unknown scene set '{}' (known: {})", name,
+                              fmt::join(known_scenes, ", ")));
     }
     s.scene_sets.push_back(name);
   }
@@ -120,10 +122,14 @@ nlohmann::json SuiteSpec::to_json() const {
   j["trials"] = trials;
   j["source_scene_set"] = source_scene_set;
   const auto& e = execution;
-  j["execution"] = {{"pregrasp_backoff_m", e.pregrasp_backoff_m}, {"preshape_fraction", e.preshape_fraction},
-                    {"approach_time_s", e.approach_time_s},       {"close_time_s", e.close_time_s},
-                    {"squeeze_rad", e.squeeze_rad},               {"lift_height_m", e.lift_height_m},
-                    {"lift_time_s", e.lift_time_s},               {"hold_time_s", e.hold_time_s},
+  j["execution"] = {{"pregrasp_backoff_m", e.pregrasp_backoff_m},
+                    {"preshape_fraction", e.preshape_fraction},
+                    {"approach_time_s", e.approach_time_s},
+                    {"close_time_s", e.close_time_s},
+                    {"squeeze_rad", e.squeeze_rad},
+                    {"lift_height_m", e.lift_height_m},
+                    {"lift_time_s", e.lift_time_s},
+                    {"hold_time_s", e.hold_time_s},
                     {"success_height_m", e.success_height_m}};
   return j;
 }

@@ -32,7 +32,8 @@ TrialResult trial_result_from_record(const Trial& trial, const nlohmann::json& r
   r.record = record;
   r.success = record.value("success", false);
   r.failure_mode = record.value("failure_mode", "none");
-  if (record.contains("timing_s")) r.timing_s = record["timing_s"].get<std::map<std::string, double>>();
+  if (record.contains("timing_s"))
+    r.timing_s = record["timing_s"].get<std::map<std::string, double>>();
   return r;
 }
 
@@ -43,8 +44,10 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     auto it = options.resumed.find(trials[i].id);
-    if (it != options.resumed.end()) results[i] = trial_result_from_record(trials[i], it->second);
-    else todo.push_back(i);
+    if (it != options.resumed.end())
+      results[i] = trial_result_from_record(trials[i], it->second);
+    else
+      todo.push_back(i);
   }
 
   std::ofstream partial;
@@ -73,10 +76,17 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
         // One broken trial must not lose the run.
         r.trial = trial;
         r.failure_mode = "internal_error";
-        r.record = {{"id", trial.id}, {"index", trial.index}, {"task", trial.task},
-                    {"category", trial.category}, {"object_set", to_string(trial.object_set)},
-                    {"scene_set", trial.scene_set}, {"seed", trial.seed}, {"method", options.method},
-                    {"success", false}, {"failure_mode", "internal_error"}, {"error", e.what()}};
+        r.record = {{"id", trial.id},
+                    {"index", trial.index},
+                    {"task", trial.task},
+                    {"category", trial.category},
+                    {"object_set", to_string(trial.object_set)},
+                    {"scene_set", trial.scene_set},
+                    {"seed", trial.seed},
+                    {"method", options.method},
+                    {"success", false},
+                    {"failure_mode", "internal_error"},
+                    {"error", e.what()}};
       }
       std::lock_guard<std::mutex> lock(mutex);
       results[todo[n]] = r;
@@ -84,7 +94,8 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
       ++done;
       successes += r.success;
       if (options.progress) {
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const std::size_t ran = done - (trials.size() - todo.size());
         const double eta = ran ? elapsed / ran * (trials.size() - done) : 0.0;
         fmt::print(stderr, "{}[{:>4}/{}] {:<40} {:<15} {:5.1f}s | {:.0f}% ok | eta {:.0f}s{}",
@@ -94,7 +105,8 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
       }
     }
   };
-  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<std::size_t>(1, todo.size()))));
+  const int jobs = std::max(
+      1, std::min<int>(options.jobs, static_cast<int>(std::max<std::size_t>(1, todo.size()))));
   std::vector<std::thread> threads;
   for (int j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();

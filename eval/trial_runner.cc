@@ -15,7 +15,8 @@ double seconds_since(Clock::time_point t0) {
 
 bool grasp_is_finite(const Grasp& g) {
   if (!g.X_WPalm.matrix().allFinite()) return false;
-  for (double q : g.joints_rad) if (!std::isfinite(q)) return false;
+  for (double q : g.joints_rad)
+    if (!std::isfinite(q)) return false;
   return true;
 }
 
@@ -29,7 +30,8 @@ nlohmann::json grasp_json(const Grasp& g) {
 
 SceneInstance source_scene_instance(const Demonstration& demo, const SceneSpec& scene_set) {
   const Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
-  return draw_scene(scene_set, demo.source_object(), derive_seed(0, "source/" + demo.task), &X_WObj);
+  return draw_scene(scene_set, demo.source_object(), derive_seed(0, "source/" + demo.task),
+                    &X_WObj);
 }
 
 TrialRunner::TrialRunner(const SuiteSpec& suite, const MethodInfo& method)
@@ -64,7 +66,8 @@ TrialResult TrialRunner::run(const Trial& trial) {
   const SourceScene& source = source_scene(trial.task);
 
   auto t0 = Clock::now();
-  const ObjectInstance object = make_object_instance(trial.category, trial.object_set, trial.object_index);
+  const ObjectInstance object =
+      make_object_instance(trial.category, trial.object_set, trial.object_index);
   const SceneInstance scene = draw_scene(scene_spec(trial.scene_set), object, trial.seed);
   auto world = World::compose(scene);
   mjData* d = world->make_settled_data();
@@ -122,7 +125,8 @@ TrialResult TrialRunner::run(const Trial& trial) {
     r.record["palm_error_vs_oracle"] = {
         {"position_m", (planned.grasp.X_WPalm.translation() - oracle.translation()).norm()},
         {"rotation_deg",
-         Eigen::AngleAxisd(planned.grasp.X_WPalm.rotation().transpose() * oracle.rotation()).angle() *
+         Eigen::AngleAxisd(planned.grasp.X_WPalm.rotation().transpose() * oracle.rotation())
+                 .angle() *
              180.0 / M_PI}};
     t0 = Clock::now();
     const ExecutionResult ex = execute_grasp(*world, d, planned.grasp, suite_.execution);

@@ -14,9 +14,8 @@ inline constexpr int kNumHandJoints = 22;
 /// Grasp::joints_rad).
 inline const std::array<std::string, kNumHandJoints>& hand_joint_names() {
   static const std::array<std::string, kNumHandJoints> names = {
-      "FFJ4", "FFJ3", "FFJ2", "FFJ1", "MFJ4", "MFJ3", "MFJ2", "MFJ1",
-      "RFJ4", "RFJ3", "RFJ2", "RFJ1", "LFJ5", "LFJ4", "LFJ3", "LFJ2",
-      "LFJ1", "THJ5", "THJ4", "THJ3", "THJ2", "THJ1"};
+      "FFJ4", "FFJ3", "FFJ2", "FFJ1", "MFJ4", "MFJ3", "MFJ2", "MFJ1", "RFJ4", "RFJ3", "RFJ2",
+      "RFJ1", "LFJ5", "LFJ4", "LFJ3", "LFJ2", "LFJ1", "THJ5", "THJ4", "THJ3", "THJ2", "THJ1"};
   return names;
 }
 

@@ -68,9 +68,10 @@ void save_observation(const Observation& obs, const std::filesystem::path& dir,
 nlohmann::json load_capture_metadata(const std::filesystem::path& dir) {
   const auto file = dir / "cameras.json";
   if (!std::filesystem::exists(file)) {
-    throw InputError(fmt::format("{}: capture has no cameras.json (expected the layout written by "
-                                 "`dffeval render`)",
-                                 file.string()));
+    throw InputError(
+        fmt::format("{}: capture has no cameras.json (expected the layout written by "
+                    "`dffeval render`)",
+                    file.string()));
   }
   try {
     std::ifstream in(file);
@@ -93,7 +94,8 @@ Observation load_observation(const std::filesystem::path& dir) {
       v.height = vj.at("height").get<int>();
       const auto K = vj.at("K").get<std::vector<double>>();
       if (K.size() != 9 || K[0] <= 0 || K[4] <= 0) {
-        throw InputError(fmt::format("{}: view '{}': key 'K': need 9 numbers with fx, fy > 0", where, v.name));
+        throw InputError(
+            fmt::format("{}: view '{}': key 'K': need 9 numbers with fx, fy > 0", where, v.name));
       }
       for (int r = 0; r < 3; ++r)
         for (int c = 0; c < 3; ++c) v.K(r, c) = K[3 * r + c];
@@ -102,25 +104,31 @@ Observation load_observation(const std::filesystem::path& dir) {
       const auto q = pose.at("quat_wxyz").get<std::vector<double>>();
       v.X_WC.setIdentity();
       v.X_WC.translation() = Eigen::Vector3d(p.at(0), p.at(1), p.at(2));
-      v.X_WC.linear() = Eigen::Quaterniond(q.at(0), q.at(1), q.at(2), q.at(3)).normalized().toRotationMatrix();
+      v.X_WC.linear() =
+          Eigen::Quaterniond(q.at(0), q.at(1), q.at(2), q.at(3)).normalized().toRotationMatrix();
 
       const auto rgb_file = dir / vj.at("rgb").get<std::string>();
       int w = 0, h = 0, n = 0;
       unsigned char* px = stbi_load(rgb_file.c_str(), &w, &h, &n, 3);
-      if (!px) throw InputError(fmt::format("{}: cannot read RGB image: {}", rgb_file.string(), stbi_failure_reason()));
+      if (!px)
+        throw InputError(
+            fmt::format("{}: cannot read RGB image: {}", rgb_file.string(), stbi_failure_reason()));
       v.rgb.assign(px, px + static_cast<std::size_t>(w) * h * 3);
       stbi_image_free(px);
       if (w != v.width || h != v.height) {
-        throw InputError(fmt::format("{}: image is {}x{}, cameras.json says {}x{}", rgb_file.string(), w, h, v.width, v.height));
+        throw InputError(fmt::format("{}: image is {}x{}, cameras.json says {}x{}",
+                                     rgb_file.string(), w, h, v.width, v.height));
       }
       const auto depth_file = dir / vj.at("depth").get<std::string>();
       std::vector<unsigned char> raw;
       unsigned dw = 0, dh = 0;
       if (unsigned err = lodepng::decode(raw, dw, dh, depth_file.string(), LCT_GREY, 16)) {
-        throw InputError(fmt::format("{}: cannot read 16-bit depth PNG: {}", depth_file.string(), lodepng_error_text(err)));
+        throw InputError(fmt::format("{}: cannot read 16-bit depth PNG: {}", depth_file.string(),
+                                     lodepng_error_text(err)));
       }
       if (static_cast<int>(dw) != v.width || static_cast<int>(dh) != v.height) {
-        throw InputError(fmt::format("{}: depth is {}x{}, cameras.json says {}x{}", depth_file.string(), dw, dh, v.width, v.height));
+        throw InputError(fmt::format("{}: depth is {}x{}, cameras.json says {}x{}",
+                                     depth_file.string(), dw, dh, v.width, v.height));
       }
       v.depth_m.resize(static_cast<std::size_t>(dw) * dh);
       for (std::size_t i = 0; i < v.depth_m.size(); ++i) {

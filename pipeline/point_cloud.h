@@ -24,7 +24,8 @@ struct PointCloud {
 
   std::size_t size() const { return p_W.size(); }
   void reserve(std::size_t n);
-  void push_back(const Eigen::Vector3d& p, const Eigen::Vector3f& c, int v, const Eigen::Vector2i& px);
+  void push_back(const Eigen::Vector3d& p, const Eigen::Vector3f& c, int v,
+                 const Eigen::Vector2i& px);
   /// The points whose index is in `keep` (in that order).
   PointCloud subset(const std::vector<std::size_t>& keep) const;
   Eigen::Vector3d centroid() const;

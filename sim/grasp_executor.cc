@@ -7,12 +7,18 @@ namespace dffeval {
 
 std::string to_string(FailureMode mode) {
   switch (mode) {
-    case FailureMode::kNone: return "none";
-    case FailureMode::kNoContact: return "no_contact";
-    case FailureMode::kSlipped: return "slipped";
-    case FailureMode::kPushedAway: return "pushed_away";
-    case FailureMode::kHandHitTable: return "hand_hit_table";
-    case FailureMode::kSimError: return "sim_error";
+    case FailureMode::kNone:
+      return "none";
+    case FailureMode::kNoContact:
+      return "no_contact";
+    case FailureMode::kSlipped:
+      return "slipped";
+    case FailureMode::kPushedAway:
+      return "pushed_away";
+    case FailureMode::kHandHitTable:
+      return "hand_hit_table";
+    case FailureMode::kSimError:
+      return "sim_error";
   }
   return "unknown";
 }
@@ -56,8 +62,10 @@ ContactSummary summarize_contacts(const World& w, const mjData* d) {
 }
 
 bool state_is_finite(const mjModel* m, const mjData* d) {
-  for (int i = 0; i < m->nq; ++i) if (!std::isfinite(d->qpos[i])) return false;
-  for (int i = 0; i < m->nv; ++i) if (!std::isfinite(d->qvel[i])) return false;
+  for (int i = 0; i < m->nq; ++i)
+    if (!std::isfinite(d->qpos[i])) return false;
+  for (int i = 0; i < m->nv; ++i)
+    if (!std::isfinite(d->qvel[i])) return false;
   return true;
 }
 
@@ -77,7 +85,8 @@ std::array<double, kNumHandJoints> squeezed(const World& w, const Grasp& g,
 
 }  // namespace
 
-double hand_penetration_m(const World& w, const mjData* d, int other_body, std::string* deepest_pair) {
+double hand_penetration_m(const World& w, const mjData* d, int other_body,
+                          std::string* deepest_pair) {
   const mjModel* m = w.model();
   double deepest = 0.0;
   for (int i = 0; i < d->ncon; ++i) {
@@ -85,7 +94,8 @@ double hand_penetration_m(const World& w, const mjData* d, int other_body, std::
     const bool h1 = w.is_hand_geom(c.geom1), h2 = w.is_hand_geom(c.geom2);
     if (h1 == h2) continue;
     const int other = h1 ? c.geom2 : c.geom1;
-    const bool match = other_body < 0 ? other == w.table_geom() : m->geom_bodyid[other] == other_body;
+    const bool match =
+        other_body < 0 ? other == w.table_geom() : m->geom_bodyid[other] == other_body;
     if (match && -c.dist > deepest) {
       deepest = -c.dist;
       if (deepest_pair) {
@@ -154,7 +164,8 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     X.translation() = (1 - s) * X_pre.translation() + s * grasp.X_WPalm.translation();
     world.set_palm_target(d, X);
     if (!step()) break;
-    r.max_table_penetration_m = std::max(r.max_table_penetration_m, summarize_contacts(world, d).table_penetration_m);
+    r.max_table_penetration_m =
+        std::max(r.max_table_penetration_m, summarize_contacts(world, d).table_penetration_m);
   }
   // Close, then let the grip settle.
   const int n_close = std::max(1, static_cast<int>(cfg.close_time_s / dt));
@@ -164,7 +175,8 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
       d->ctrl[world.finger_actuator()[i]] = (1 - s) * open[i] + s * closed[i];
     }
     if (!step()) break;
-    r.max_table_penetration_m = std::max(r.max_table_penetration_m, summarize_contacts(world, d).table_penetration_m);
+    r.max_table_penetration_m =
+        std::max(r.max_table_penetration_m, summarize_contacts(world, d).table_penetration_m);
   }
   if (ok) {
     r.contact_after_close = summarize_contacts(world, d).hand_object > 0;
@@ -199,7 +211,8 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
       if (r.max_table_penetration_m > 0.005 && !r.contact_after_close) {
         r.failure = FailureMode::kHandHitTable;
       } else if (!r.contact_after_close) {
-        r.failure = r.displacement_at_close_m > 0.02 ? FailureMode::kPushedAway : FailureMode::kNoContact;
+        r.failure =
+            r.displacement_at_close_m > 0.02 ? FailureMode::kPushedAway : FailureMode::kNoContact;
       } else {
         r.failure = FailureMode::kSlipped;
       }

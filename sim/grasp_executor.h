@@ -36,11 +36,11 @@ struct ExecutionConfig {
 
 enum class FailureMode {
   kNone,
-  kNoContact,      ///< the hand never held the object
-  kSlipped,        ///< held after closing, lost during lift or hold
-  kPushedAway,     ///< the object was knocked away before it was held
-  kHandHitTable,   ///< the hand pressed into the table before the lift
-  kSimError,       ///< NaN, divergence or an exploding simulation
+  kNoContact,     ///< the hand never held the object
+  kSlipped,       ///< held after closing, lost during lift or hold
+  kPushedAway,    ///< the object was knocked away before it was held
+  kHandHitTable,  ///< the hand pressed into the table before the lift
+  kSimError,      ///< NaN, divergence or an exploding simulation
 };
 std::string to_string(FailureMode mode);
 

@@ -17,16 +17,16 @@ using OSMesaContext = void*;
 using CreateCtxFn = OSMesaContext (*)(unsigned, int, int, int, OSMesaContext);
 using MakeCurrentFn = unsigned char (*)(OSMesaContext, void*, unsigned, int, int);
 using DestroyFn = void (*)(OSMesaContext);
-constexpr unsigned kOsmesaRgba = 0x1908;       // GL_RGBA
-constexpr unsigned kGlUnsignedByte = 0x1401;   // GL_UNSIGNED_BYTE
+constexpr unsigned kOsmesaRgba = 0x1908;      // GL_RGBA
+constexpr unsigned kGlUnsignedByte = 0x1401;  // GL_UNSIGNED_BYTE
 constexpr int kOsmesaBufferSize = 2048;
 
 EGLDisplay surfaceless_display() {
   static EGLDisplay dpy = EGL_NO_DISPLAY;
   static std::once_flag once;
   std::call_once(once, [] {
-    auto get_platform_display =
-        reinterpret_cast<PFNEGLGETPLATFORMDISPLAYEXTPROC>(eglGetProcAddress("eglGetPlatformDisplayEXT"));
+    auto get_platform_display = reinterpret_cast<PFNEGLGETPLATFORMDISPLAYEXTPROC>(
+        eglGetProcAddress("eglGetPlatformDisplayEXT"));
     if (get_platform_display) {
       dpy = get_platform_display(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, nullptr);
     }
@@ -54,10 +54,23 @@ struct OffscreenGl::Impl {
       why += "EGL: no surfaceless display; ";
       return false;
     }
-    const EGLint attribs[] = {EGL_RED_SIZE,     8, EGL_GREEN_SIZE, 8, EGL_BLUE_SIZE, 8,
-                              EGL_ALPHA_SIZE,   8, EGL_DEPTH_SIZE, 24, EGL_STENCIL_SIZE, 8,
-                              EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_RENDERABLE_TYPE,
-                              EGL_OPENGL_BIT,   EGL_NONE};
+    const EGLint attribs[] = {EGL_RED_SIZE,
+                              8,
+                              EGL_GREEN_SIZE,
+                              8,
+                              EGL_BLUE_SIZE,
+                              8,
+                              EGL_ALPHA_SIZE,
+                              8,
+                              EGL_DEPTH_SIZE,
+                              24,
+                              EGL_STENCIL_SIZE,
+                              8,
+                              EGL_SURFACE_TYPE,
+                              EGL_PBUFFER_BIT,
+                              EGL_RENDERABLE_TYPE,
+                              EGL_OPENGL_BIT,
+                              EGL_NONE};
     EGLConfig config;
     EGLint n = 0;
     if (!eglChooseConfig(egl_display, attribs, &config, 1, &n) || n < 1) {
@@ -110,8 +123,9 @@ OffscreenGl::OffscreenGl() : impl_(std::make_unique<Impl>()) {
   } else if (want != "egl" && impl_->try_osmesa(why)) {
     backend_ = "osmesa";
   } else {
-    throw std::runtime_error("no headless OpenGL context: " + why +
-                             "install libegl-mesa0 and libgl1-mesa-dri (see scripts/install_deps.sh)");
+    throw std::runtime_error(
+        "no headless OpenGL context: " + why +
+        "install libegl-mesa0 and libgl1-mesa-dri (see scripts/install_deps.sh)");
   }
 }
 

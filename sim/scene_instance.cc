@@ -7,11 +7,11 @@
 namespace dffeval {
 
 Eigen::Isometry3d look_at_camera(const Eigen::Vector3d& eye, const Eigen::Vector3d& target) {
-  const Eigen::Vector3d z = (target - eye).normalized();           // optical axis
-  Eigen::Vector3d x = z.cross(Eigen::Vector3d::UnitZ());            // image right
+  const Eigen::Vector3d z = (target - eye).normalized();  // optical axis
+  Eigen::Vector3d x = z.cross(Eigen::Vector3d::UnitZ());  // image right
   if (x.norm() < 1e-9) x = Eigen::Vector3d::UnitX();
   x.normalize();
-  const Eigen::Vector3d y = z.cross(x);                             // image down
+  const Eigen::Vector3d y = z.cross(x);  // image down
   Eigen::Isometry3d X = Eigen::Isometry3d::Identity();
   X.linear().col(0) = x;
   X.linear().col(1) = y;
@@ -31,7 +31,8 @@ Eigen::Isometry3d pose_from_json(const nlohmann::json& j) {
   auto p = j.at("pos").get<std::vector<double>>();
   auto q = j.at("quat_wxyz").get<std::vector<double>>();
   X.translation() = Eigen::Vector3d(p.at(0), p.at(1), p.at(2));
-  X.linear() = Eigen::Quaterniond(q.at(0), q.at(1), q.at(2), q.at(3)).normalized().toRotationMatrix();
+  X.linear() =
+      Eigen::Quaterniond(q.at(0), q.at(1), q.at(2), q.at(3)).normalized().toRotationMatrix();
   return X;
 }
 
@@ -70,14 +71,16 @@ SceneInstance draw_scene(const SceneSpec& spec, const ObjectInstance& target, st
 
   s.table_half_size_m = spec.table.half_size_m;
   const double j = spec.table.rgb_jitter;
-  s.table_rgb = clamp01(spec.table.rgb + Eigen::Vector3d(rng_look.uniform(-j, j),
-                                                         rng_look.uniform(-j, j),
-                                                         rng_look.uniform(-j, j)));
+  s.table_rgb =
+      clamp01(spec.table.rgb + Eigen::Vector3d(rng_look.uniform(-j, j), rng_look.uniform(-j, j),
+                                               rng_look.uniform(-j, j)));
   s.table_checker = rng_look.uniform() < spec.table.checker_probability;
   s.table_rgb2 = clamp01(s.table_rgb * 0.7);
   const auto& L = spec.lighting;
-  s.light_diffuse = std::max(0.05, L.diffuse + rng_look.uniform(-L.diffuse_jitter, L.diffuse_jitter));
-  s.light_ambient = std::max(0.0, L.ambient + rng_look.uniform(-L.ambient_jitter, L.ambient_jitter));
+  s.light_diffuse =
+      std::max(0.05, L.diffuse + rng_look.uniform(-L.diffuse_jitter, L.diffuse_jitter));
+  s.light_ambient =
+      std::max(0.0, L.ambient + rng_look.uniform(-L.ambient_jitter, L.ambient_jitter));
   const double deg = M_PI / 180.0;
   for (int i = 0; i < 2; ++i) {
     double az = (i == 0 ? 30.0 : 210.0) * deg +
@@ -85,8 +88,8 @@ SceneInstance draw_scene(const SceneSpec& spec, const ObjectInstance& target, st
     double el = (i == 0 ? 60.0 : 45.0) * deg +
                 rng_look.uniform(-L.direction_jitter_deg, L.direction_jitter_deg) * deg * 0.5;
     el = std::clamp(el, 15.0 * deg, 89.0 * deg);
-    s.light_dirs.push_back(-Eigen::Vector3d(std::cos(el) * std::cos(az),
-                                            std::cos(el) * std::sin(az), std::sin(el)));
+    s.light_dirs.push_back(
+        -Eigen::Vector3d(std::cos(el) * std::cos(az), std::cos(el) * std::sin(az), std::sin(el)));
   }
 
   const auto& C = spec.cameras;
@@ -174,7 +177,8 @@ nlohmann::json SceneInstance::to_json() const {
     j["clutter"].push_back({{"id", c.object.id()}, {"X_WObj", pose_to_json(c.X_WObj)}});
   }
   j["cameras"] = nlohmann::json::array();
-  for (const auto& c : cameras) j["cameras"].push_back({{"name", c.name}, {"X_WC", pose_to_json(c.X_WC)}});
+  for (const auto& c : cameras)
+    j["cameras"].push_back({{"name", c.name}, {"X_WC", pose_to_json(c.X_WC)}});
   return j;
 }
 

@@ -54,8 +54,10 @@ SceneSpec load_scene_spec(const std::string& name_or_path) {
 
   if (y.has("table")) {
     StrictYaml t = y.child("table");
-    auto hs = t.get_or<std::vector<double>>("half_size_m", {s.table.half_size_m.x(), s.table.half_size_m.y()});
-    require(hs.size() == 2 && hs[0] > 0.1 && hs[1] > 0.1, t, "half_size_m", "expected [x, y] > 0.1 m");
+    auto hs = t.get_or<std::vector<double>>("half_size_m",
+                                            {s.table.half_size_m.x(), s.table.half_size_m.y()});
+    require(hs.size() == 2 && hs[0] > 0.1 && hs[1] > 0.1, t, "half_size_m",
+            "expected [x, y] > 0.1 m");
     s.table.half_size_m = {hs[0], hs[1]};
     s.table.rgb = read_vec3(t, "rgb", s.table.rgb);
     s.table.rgb_jitter = t.get_or("rgb_jitter", s.table.rgb_jitter);

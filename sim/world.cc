@@ -27,7 +27,9 @@ void add_vfs_file(mjVFS* vfs, const std::string& name, const std::string& text) 
   std::memcpy(vfs->filedata[mj_findFileVFS(vfs, name.c_str())], text.data(), text.size());
 }
 
-std::string vec(const Eigen::Vector3d& v) { return fmt::format("{:.6g} {:.6g} {:.6g}", v.x(), v.y(), v.z()); }
+std::string vec(const Eigen::Vector3d& v) {
+  return fmt::format("{:.6g} {:.6g} {:.6g}", v.x(), v.y(), v.z());
+}
 
 /// MuJoCo cameras look along their -z with +y up; ours (OpenCV) along +z
 /// with +y down: the same x axis, y flipped.
@@ -70,7 +72,8 @@ std::unique_ptr<World> World::compose(const SceneInstance& scene, const PhysicsS
            physics.timestep_s)
     << "<size njmax=\"4000\" nconmax=\"1000\"/>\n"
     << fmt::format(
-           "<visual><global offwidth=\"{}\" offheight=\"{}\"/><quality shadowsize=\"0\"/>"
+           "<visual><global offwidth=\"{}\" offheight=\"{}\"/><quality shadowsize=\"0\" "
+           "offsamples=\"0\"/>"
            "<map znear=\"0.005\" zfar=\"20\"/>"
            "<headlight ambient=\"{:.3f} {:.3f} {:.3f}\" diffuse=\"0 0 0\" specular=\"0 0 0\"/>"
            "</visual>\n",
@@ -142,7 +145,8 @@ std::unique_ptr<World> World::compose(const SceneInstance& scene, const PhysicsS
       if (p == w->palm_body_) w->hand_body_[b] = 1;
     }
   }
-  for (const auto& c : scene.cameras) w->camera_ids_.push_back(mj_name2id(m, mjOBJ_CAMERA, c.name.c_str()));
+  for (const auto& c : scene.cameras)
+    w->camera_ids_.push_back(mj_name2id(m, mjOBJ_CAMERA, c.name.c_str()));
   const auto& names = hand_joint_names();
   for (int i = 0; i < kNumHandJoints; ++i) {
     const int j = mj_name2id(m, mjOBJ_JOINT, names[i].c_str());
@@ -207,7 +211,8 @@ Eigen::Isometry3d World::body_pose(const mjData* d, int body) const {
   Eigen::Isometry3d X = Eigen::Isometry3d::Identity();
   const double* q = d->xquat + 4 * body;
   X.linear() = Eigen::Quaterniond(q[0], q[1], q[2], q[3]).toRotationMatrix();
-  X.translation() = Eigen::Vector3d(d->xpos[3 * body], d->xpos[3 * body + 1], d->xpos[3 * body + 2]);
+  X.translation() =
+      Eigen::Vector3d(d->xpos[3 * body], d->xpos[3 * body + 1], d->xpos[3 * body + 2]);
   return X;
 }
 

@@ -13,13 +13,20 @@ std::array<double, kNumHandJoints> power_grasp_joints() {
   const auto& names = hand_joint_names();
   for (int i = 0; i < kNumHandJoints; ++i) {
     const std::string& n = names[i];
-    if (n == "THJ5") q[i] = 0.4;
-    else if (n == "THJ4") q[i] = 1.1;
-    else if (n == "THJ3") q[i] = 0.1;
-    else if (n == "THJ2") q[i] = 0.3;
-    else if (n == "THJ1") q[i] = 0.3;
-    else if (n.size() == 4 && (n[3] == '3' || n[3] == '2')) q[i] = 0.8;
-    else if (n.size() == 4 && n[3] == '1') q[i] = 0.5;
+    if (n == "THJ5")
+      q[i] = 0.4;
+    else if (n == "THJ4")
+      q[i] = 1.1;
+    else if (n == "THJ3")
+      q[i] = 0.1;
+    else if (n == "THJ2")
+      q[i] = 0.3;
+    else if (n == "THJ1")
+      q[i] = 0.3;
+    else if (n.size() == 4 && (n[3] == '3' || n[3] == '2'))
+      q[i] = 0.8;
+    else if (n.size() == 4 && n[3] == '1')
+      q[i] = 0.5;
   }
   return q;
 }
@@ -27,7 +34,8 @@ std::array<double, kNumHandJoints> power_grasp_joints() {
 }  // namespace
 
 MethodOutput HeuristicGraspMethod::plan(const MethodInput& in) {
-  const PointCloud cloud = select_foreground(backproject(*in.target, config_.stride), config_.foreground);
+  const PointCloud cloud =
+      select_foreground(backproject(*in.target, config_.stride), config_.foreground);
   if (cloud.size() < 20) throw std::runtime_error("heuristic: fewer than 20 foreground points");
   const Eigen::Vector3d c = cloud.centroid();
   std::vector<double> z;

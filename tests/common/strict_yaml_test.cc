@@ -1,0 +1,59 @@
+#include "common/strict_yaml.h"
+
+#include <gtest/gtest.h>
+
+#include "common/seeded_rng.h"
+
+namespace dffeval {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(StrictYaml, UnknownKeyNamesFileLineAndKey) {
+  const auto y = StrictYaml::load_string("a: 1\nb:\n  c: 2\n  typo: 3\n", "cfg.yaml");
+  EXPECT_EQ(y.get<int>("a"), 1);
+  const auto b = y.child("b");
+  EXPECT_EQ(b.get<int>("c"), 2);
+  const std::string e = error_of([&] { b.reject_unknown_keys(); });
+  EXPECT_NE(e.find("cfg.yaml:4"), std::string::npos) << e;
+  EXPECT_NE(e.find("b.typo"), std::string::npos) << e;
+  EXPECT_NO_THROW(y.reject_unknown_keys());
+}
+
+TEST(StrictYaml, SyntaxErrorAndWrongTypeAreInputErrors) {
+  const std::string syntax =
+      error_of([] { StrictYaml::load_string("a: [1, 2\nb: 3\n", "bad.yaml"); });
+  EXPECT_NE(syntax.find("bad.yaml:"), std::string::npos) << syntax;
+  const auto y = StrictYaml::load_string("n: hello\n", "t.yaml");
+  const std::string type = error_of([&] { y.get<int>("n"); });
+  EXPECT_NE(type.find("'n'"), std::string::npos) << type;
+  EXPECT_NE(error_of([&] { y.get<int>("missing"); }).find("missing"), std::string::npos);
+  EXPECT_NE(error_of([] { StrictYaml::load_file("/no/such/file.yaml"); }).find("not found"),
+            std::string::npos);
+}
+
+TEST(SeededRng, DeterministicAndLabelSensitive) {
+  SeededRng a(derive_seed(1, "trial/0")), b(derive_seed(1, "trial/0")),
+      c(derive_seed(1, "trial/1"));
+  double sum = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const double x = a.uniform();
+    EXPECT_EQ(x, b.uniform());
+    EXPECT_GE(x, 0.0);
+    EXPECT_LT(x, 1.0);
+    sum += x;
+  }
+  EXPECT_NEAR(sum / 1000, 0.5, 0.05);
+  EXPECT_NE(a.next_u64(), c.next_u64());
+  EXPECT_NE(derive_seed(1, "x"), derive_seed(2, "x"));
+}
+
+}  // namespace
+}  // namespace dffeval

@@ -1,0 +1,56 @@
+// Every demonstration succeeds when replayed on its own source object, and
+// the demonstration files are validated.
+
+#include "eval/demonstration.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "common/input_error.h"
+#include "eval/demo_authoring.h"
+
+namespace dffeval {
+namespace {
+
+TEST(Demonstration, AtLeastSixTasksOverFourCategories) {
+  const auto tasks = list_tasks();
+  EXPECT_GE(tasks.size(), 6u);
+  std::set<std::string> categories;
+  for (const auto& t : tasks) categories.insert(load_demonstration(t).category);
+  EXPECT_GE(categories.size(), 4u);
+}
+
+class DemoReplay : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DemoReplay, SucceedsOnItsSourceObject) {
+  const Demonstration demo = load_demonstration(GetParam());
+  const ExecutionResult r = verify_demonstration(demo);
+  EXPECT_TRUE(r.success) << GetParam() << ": " << to_string(r.failure) << " lift "
+                         << r.object_lift_m;
+  EXPECT_LT(r.initial_penetration_m, 0.01);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTasks, DemoReplay, ::testing::ValuesIn(list_tasks()));
+
+TEST(Demonstration, BadFilesAreNamed) {
+  const auto dir = std::filesystem::temp_directory_path() / "dffeval_demo_test";
+  std::filesystem::create_directories(dir);
+  const Demonstration good = load_demonstration("mug_wrap");
+  save_demonstration(good, dir / "ok.yaml");
+  const Demonstration back = load_demonstration((dir / "ok.yaml").string());
+  EXPECT_TRUE(back.X_ObjPalm.isApprox(good.X_ObjPalm, 1e-5));
+  std::ofstream(dir / "bad.yaml") << "task: x\ncategory: teapot\ndescription: y\n";
+  try {
+    load_demonstration((dir / "bad.yaml").string());
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("teapot"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bad.yaml:2"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_demonstration("no_such_task"), InputError);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dffeval

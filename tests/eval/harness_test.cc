@@ -1,0 +1,178 @@
+// The dffeval CLI end to end: the contract files, determinism across --jobs,
+// and documented errors (exit code 2 with file, key and reason).
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "eval/success_stats.h"
+
+namespace fs = std::filesystem;
+
+namespace dffeval {
+namespace {
+
+struct CommandResult {
+  int exit_code;
+  std::string output;
+};
+
+CommandResult run(const std::string& args, const std::string& env = "") {
+  const std::string cmd = env + " " + std::string(DFFEVAL_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("dffeval_harness_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::vector<nlohmann::json> read_jsonl(const fs::path& f) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(f);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+/// A small suite: two tasks, one seen and one novel trial each.
+fs::path write_small_suite(const fs::path& dir) {
+  const fs::path f = dir / "tiny.yaml";
+  std::ofstream(f)
+      << "name: tiny\nseed: 5\ntasks: [can_wrap, mug_top]\nobject_sets: [seen, novel]\n"
+         "scene_sets: [clean]\ntrials: 1\n";
+  return f;
+}
+
+TEST(Harness, SmokeRunWritesTheContractFiles) {
+  const fs::path out = temp_dir("contract");
+  const auto r = run("--suite " + write_small_suite(out).string() + " --method oracle-pose --out " +
+                     out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* f :
+       {"summary.json", "trials.jsonl", "table.md", "table.csv", "resolved_config.json"}) {
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  }
+  std::ifstream in(out / "summary.json");
+  const auto s = nlohmann::json::parse(in);
+  EXPECT_EQ(s["suite"], "tiny");
+  EXPECT_EQ(s["method"], "oracle-pose");
+  EXPECT_EQ(s["seed"], 5);
+  ASSERT_EQ(s["rows"].size(), 4u);
+  int total = 0, ok = 0;
+  for (const auto& row : s["rows"]) {
+    for (const char* k : {"task", "category", "object_set", "scene_set", "trials", "successes",
+                          "success_rate", "ci95"}) {
+      EXPECT_TRUE(row.contains(k)) << k;
+    }
+    const auto ci = wilson_interval_95(row["successes"], row["trials"]);
+    EXPECT_DOUBLE_EQ(row["ci95"][0].get<double>(), ci[0]);
+    total += row["trials"].get<int>();
+    ok += row["successes"].get<int>();
+  }
+  EXPECT_EQ(s["overall"]["trials"], total);
+  EXPECT_EQ(s["overall"]["successes"], ok);
+  EXPECT_TRUE(s["timing_s"].contains("total"));
+  EXPECT_TRUE(s["provenance"].contains("git_commit"));
+  EXPECT_TRUE(s["provenance"].contains("mujoco_version"));
+  const auto trials = read_jsonl(out / "trials.jsonl");
+  ASSERT_EQ(trials.size(), 4u);
+  for (const auto& t : trials) {
+    for (const char* k :
+         {"id", "seed", "scene", "grasp", "success", "failure_mode", "execution", "timing_s"}) {
+      EXPECT_TRUE(t.contains(k)) << k;
+    }
+  }
+  std::ifstream csv(out / "table.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header,
+            "task,category,object_set,scene_set,trials,successes,success_rate,ci95_low,ci95_high");
+}
+
+TEST(Harness, SameSeedSameResultsWhateverTheJobs) {
+  const fs::path a = temp_dir("jobs1"), b = temp_dir("jobs2");
+  const std::string suite = write_small_suite(a).string();
+  ASSERT_EQ(run("--suite " + suite + " --method heuristic --jobs 1 --quiet --out " + a.string())
+                .exit_code,
+            0);
+  ASSERT_EQ(run("--suite " + suite + " --method heuristic --jobs 2 --quiet --out " + b.string())
+                .exit_code,
+            0);
+  auto ra = read_jsonl(a / "trials.jsonl"), rb = read_jsonl(b / "trials.jsonl");
+  ASSERT_EQ(ra.size(), rb.size());
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    // Everything but wall-clock timings must match exactly.
+    ra[i].erase("timing_s"), rb[i].erase("timing_s");
+    ra[i]["execution"].erase("wall_time_s"), rb[i]["execution"].erase("wall_time_s");
+    EXPECT_EQ(ra[i].dump(), rb[i].dump()) << "trial " << i;
+  }
+}
+
+TEST(Harness, BadInputsGiveExitCode2AndNameTheProblem) {
+  const fs::path dir = temp_dir("bad");
+  auto r = run("--suite no_such_suite");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("known: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("smoke"), std::string::npos) << r.output;
+
+  r = run("--suite smoke --method no_such_method --out " + dir.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("oracle-pose"), std::string::npos) << r.output;
+
+  std::ofstream(dir / "syntax.yaml") << "name: x\nseed: [1, 2\ntrials: 1\n";
+  r = run("--suite " + (dir / "syntax.yaml").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("syntax.yaml:"), std::string::npos) << r.output;
+
+  std::ofstream(dir / "unknown.yaml") << "name: x\nseed: 1\ntasks: all\nobject_sets: [seen]\n"
+                                         "scene_sets: [clean]\ntrials: 1\ntrails: 3\n";
+  r = run("--suite " + (dir / "unknown.yaml").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown.yaml:7"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("trails"), std::string::npos) << r.output;
+
+  // A project root without the hand model: the missing asset is named.
+  const fs::path root = temp_dir("root");
+  fs::create_directories(root / "config" / "suites");
+  fs::copy(fs::path(DFFEVAL_SOURCE_DIR) / "config" / "suites" / "smoke.yaml",
+           root / "config" / "suites");
+  r = run("--suite smoke --out " + dir.string(), "DFFEVAL_ROOT=" + root.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("shadow_hand.xml"), std::string::npos) << r.output;
+
+  r = run("--jobs 0");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Harness, ListShowsSuitesTasksAndMethods) {
+  const auto r = run("list");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* s : {"smoke", "novel_objects", "mug_wrap", "oracle-pose", "heuristic",
+                        "PRIVILEGED", "clutter"}) {
+    EXPECT_NE(r.output.find(s), std::string::npos) << s;
+  }
+}
+
+TEST(SuccessStats, WilsonInterval) {
+  const auto ci = wilson_interval_95(8, 10);
+  EXPECT_NEAR(ci[0], 0.4902, 1e-3);
+  EXPECT_NEAR(ci[1], 0.9433, 1e-3);
+  const auto zero = wilson_interval_95(0, 10);
+  EXPECT_DOUBLE_EQ(zero[0], 0.0);
+  EXPECT_NEAR(zero[1], 0.2775, 1e-3);
+}
+
+}  // namespace
+}  // namespace dffeval
