@@ -393,7 +393,7 @@ double ObjectPart::volume() const {
 Eigen::AlignedBox3d ObjectPart::bounds_obj() const {
   const Matrix3d& R = X_ObjPart.linear();
   const Vector3d c = X_ObjPart.translation();
-  Vector3d e;
+  Vector3d e = Vector3d::Zero();  // every case sets it; zeroed for the compiler
   switch (type) {
     case PrimitiveType::kBox:
       e = R.cwiseAbs() * size;
