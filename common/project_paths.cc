@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/input_error.h"
@@ -20,6 +21,18 @@ std::filesystem::path require_project_file(const std::string& relative, const st
                                  p.string(), what, project_root().string()));
   }
   return p;
+}
+
+std::vector<std::string> list_yaml_names(const std::string& relative_dir) {
+  std::vector<std::string> names;
+  const auto dir = project_root() / relative_dir;
+  if (std::filesystem::is_directory(dir)) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace dffeval

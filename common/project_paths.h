@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace dffeval {
 
@@ -13,5 +14,9 @@ std::filesystem::path project_root();
 /// `relative` under the project root; throws InputError naming the path (and
 /// `what`, e.g. "hand model") if it does not exist.
 std::filesystem::path require_project_file(const std::string& relative, const std::string& what);
+
+/// Sorted stems of the *.yaml files in `relative_dir` under the project root
+/// (the names of suites, scene sets, tasks).
+std::vector<std::string> list_yaml_names(const std::string& relative_dir);
 
 }  // namespace dffeval

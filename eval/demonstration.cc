@@ -19,17 +19,7 @@ Grasp Demonstration::grasp_in_world(const Eigen::Isometry3d& X_WObj) const {
   return g;
 }
 
-std::vector<std::string> list_tasks() {
-  std::vector<std::string> names;
-  const auto dir = project_root() / "assets" / "demos";
-  if (std::filesystem::is_directory(dir)) {
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
-    }
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> list_tasks() { return list_yaml_names("assets/demos"); }
 
 Demonstration load_demonstration(const std::string& task_or_path) {
   std::filesystem::path file = task_or_path;

@@ -14,17 +14,7 @@
 
 namespace dffeval {
 
-std::vector<std::string> list_suites() {
-  std::vector<std::string> names;
-  const auto dir = project_root() / "config" / "suites";
-  if (std::filesystem::is_directory(dir)) {
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
-    }
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> list_suites() { return list_yaml_names("config/suites"); }
 
 namespace {
 

@@ -25,17 +25,7 @@ void require(bool ok, const StrictYaml& y, const std::string& key, const std::st
 
 }  // namespace
 
-std::vector<std::string> list_scene_sets() {
-  std::vector<std::string> names;
-  auto dir = project_root() / "scenes";
-  if (std::filesystem::is_directory(dir)) {
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
-    }
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> list_scene_sets() { return list_yaml_names("scenes"); }
 
 SceneSpec load_scene_spec(const std::string& name_or_path) {
   std::filesystem::path file = name_or_path;
