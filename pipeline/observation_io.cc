@@ -9,17 +9,12 @@
 #include <fstream>
 
 #include "common/input_error.h"
+#include "common/pose_json.h"
 
 namespace dffeval {
 namespace {
 
 constexpr double kDepthUnitM = 0.001;
-
-nlohmann::json pose_json(const Eigen::Isometry3d& X) {
-  Eigen::Quaterniond q(X.rotation());
-  const Eigen::Vector3d p = X.translation();
-  return {{"pos", {p.x(), p.y(), p.z()}}, {"quat_wxyz", {q.w(), q.x(), q.y(), q.z()}}};
-}
 
 }  // namespace
 
@@ -58,7 +53,7 @@ void save_observation(const Observation& obs, const std::filesystem::path& dir,
                              {"width", v.width},
                              {"height", v.height},
                              {"K", Kj},
-                             {"X_WC", pose_json(v.X_WC)},
+                             {"X_WC", pose_to_json(v.X_WC)},
                              {"rgb", rgb_name},
                              {"depth", depth_name}});
   }
@@ -99,13 +94,7 @@ Observation load_observation(const std::filesystem::path& dir) {
       }
       for (int r = 0; r < 3; ++r)
         for (int c = 0; c < 3; ++c) v.K(r, c) = K[3 * r + c];
-      const auto& pose = vj.at("X_WC");
-      const auto p = pose.at("pos").get<std::vector<double>>();
-      const auto q = pose.at("quat_wxyz").get<std::vector<double>>();
-      v.X_WC.setIdentity();
-      v.X_WC.translation() = Eigen::Vector3d(p.at(0), p.at(1), p.at(2));
-      v.X_WC.linear() =
-          Eigen::Quaterniond(q.at(0), q.at(1), q.at(2), q.at(3)).normalized().toRotationMatrix();
+      v.X_WC = pose_from_json(vj.at("X_WC"));
 
       const auto rgb_file = dir / vj.at("rgb").get<std::string>();
       int w = 0, h = 0, n = 0;

@@ -20,22 +20,6 @@ Eigen::Isometry3d look_at_camera(const Eigen::Vector3d& eye, const Eigen::Vector
   return X;
 }
 
-nlohmann::json pose_to_json(const Eigen::Isometry3d& X) {
-  Eigen::Quaterniond q(X.rotation());
-  const Eigen::Vector3d p = X.translation();
-  return {{"pos", {p.x(), p.y(), p.z()}}, {"quat_wxyz", {q.w(), q.x(), q.y(), q.z()}}};
-}
-
-Eigen::Isometry3d pose_from_json(const nlohmann::json& j) {
-  Eigen::Isometry3d X = Eigen::Isometry3d::Identity();
-  auto p = j.at("pos").get<std::vector<double>>();
-  auto q = j.at("quat_wxyz").get<std::vector<double>>();
-  X.translation() = Eigen::Vector3d(p.at(0), p.at(1), p.at(2));
-  X.linear() =
-      Eigen::Quaterniond(q.at(0), q.at(1), q.at(2), q.at(3)).normalized().toRotationMatrix();
-  return X;
-}
-
 namespace {
 
 double footprint_radius(const ObjectInstance& o) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/pose_json.h"
 #include "sim/object_catalog.h"
 #include "sim/scene_spec.h"
 
@@ -58,9 +59,5 @@ SceneInstance draw_scene(const SceneSpec& spec, const ObjectInstance& target, st
 /// A camera pose looking from `eye` at `target` with world +z up, OpenCV
 /// convention.
 Eigen::Isometry3d look_at_camera(const Eigen::Vector3d& eye, const Eigen::Vector3d& target);
-
-/// JSON helpers for poses: {"pos": [x,y,z], "quat_wxyz": [w,x,y,z]}.
-nlohmann::json pose_to_json(const Eigen::Isometry3d& X);
-Eigen::Isometry3d pose_from_json(const nlohmann::json& j);
 
 }  // namespace dffeval
