@@ -47,14 +47,21 @@ struct ContactSummary {
   double table_penetration_m = 0.0;
 };
 
+/// The geom the hand touches in contact c, or -1 if c is not between a hand
+/// geom and a non-hand geom.
+int geom_touched_by_hand(const World& w, const mjContact& c) {
+  const bool h1 = w.is_hand_geom(c.geom1), h2 = w.is_hand_geom(c.geom2);
+  if (h1 == h2) return -1;
+  return h1 ? c.geom2 : c.geom1;
+}
+
 ContactSummary summarize_contacts(const World& w, const mjData* d) {
   const mjModel* m = w.model();
   ContactSummary s;
   for (int i = 0; i < d->ncon; ++i) {
     const mjContact& c = d->contact[i];
-    const bool h1 = w.is_hand_geom(c.geom1), h2 = w.is_hand_geom(c.geom2);
-    if (h1 == h2) continue;
-    const int other = h1 ? c.geom2 : c.geom1;
+    const int other = geom_touched_by_hand(w, c);
+    if (other < 0) continue;
     if (m->geom_bodyid[other] == w.target_body()) ++s.hand_object;
     if (other == w.table_geom()) s.table_penetration_m = std::max(s.table_penetration_m, -c.dist);
   }
@@ -91,9 +98,8 @@ double hand_penetration_m(const World& w, const mjData* d, int other_body,
   double deepest = 0.0;
   for (int i = 0; i < d->ncon; ++i) {
     const mjContact& c = d->contact[i];
-    const bool h1 = w.is_hand_geom(c.geom1), h2 = w.is_hand_geom(c.geom2);
-    if (h1 == h2) continue;
-    const int other = h1 ? c.geom2 : c.geom1;
+    const int other = geom_touched_by_hand(w, c);
+    if (other < 0) continue;
     const bool match =
         other_body < 0 ? other == w.table_geom() : m->geom_bodyid[other] == other_body;
     if (match && -c.dist > deepest) {
