@@ -44,6 +44,22 @@ std::array<double, kNumHandJoints> close_fingers_on_object(
   return q;
 }
 
+Eigen::Isometry3d palm_pose_from_axes(const Eigen::Vector3d& position_m,
+                                      const Eigen::Vector3d& palmar_normal,
+                                      const Eigen::Vector3d& fingers) {
+  const Eigen::Vector3d y = -palmar_normal.normalized();
+  Eigen::Vector3d z = fingers - fingers.dot(y) * y;
+  if (z.norm() < 1e-6)
+    throw InputError("the finger direction must not be parallel to the palmar normal");
+  z.normalize();
+  Eigen::Isometry3d X = Eigen::Isometry3d::Identity();
+  X.linear().col(0) = y.cross(z);
+  X.linear().col(1) = y;
+  X.linear().col(2) = z;
+  X.translation() = position_m;
+  return X;
+}
+
 std::array<double, kNumHandJoints> closure_preset(const std::string& name) {
   std::array<double, kNumHandJoints> q{};
   const auto& names = hand_joint_names();

@@ -25,6 +25,14 @@ std::array<double, kNumHandJoints> close_fingers_on_object(
     const Demonstration& demo, const std::array<double, kNumHandJoints>& closure_rad,
     double close_time_s = 0.8);
 
+/// The palm pose from its position and two directions in the object frame:
+/// the palmar normal (palm -y, towards the object) and the finger direction
+/// (palm +z; only its part orthogonal to the normal is used). Throws
+/// InputError if they are parallel.
+Eigen::Isometry3d palm_pose_from_axes(const Eigen::Vector3d& position_m,
+                                      const Eigen::Vector3d& palmar_normal,
+                                      const Eigen::Vector3d& fingers);
+
 /// Named closure shapes for authoring: "power" (all fingers wrap, thumb
 /// opposed), "pinch" (first finger and thumb), "tripod" (first, middle, thumb).
 std::array<double, kNumHandJoints> closure_preset(const std::string& name);

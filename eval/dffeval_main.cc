@@ -149,23 +149,9 @@ int render_scene(const RenderArgs& a) {
   extra["provenance"] = provenance();
   save_observation(views.observation, a.out, extra);
   for (std::size_t i = 0; i < views.segmentation_body.size(); ++i) {
-    // Diagnostics only: 0 background, 1 table/other, 2 target, 3+ clutter.
     const auto& v = views.observation.views[i];
-    std::vector<std::uint8_t> rgb(v.rgb.size());
-    for (std::size_t p = 0; p < views.segmentation_body[i].size(); ++p) {
-      const int b = views.segmentation_body[i][p];
-      Eigen::Vector3i c(0, 0, 0);
-      if (b == world->target_body())
-        c = {230, 60, 60};
-      else if (b >= 0 && world->is_hand_body(b))
-        c = {60, 60, 230};
-      else if (b > 0)
-        c = {60, 200, 60};
-      else if (b == 0)
-        c = {90, 90, 90};
-      for (int k = 0; k < 3; ++k) rgb[3 * p + k] = static_cast<std::uint8_t>(c[k]);
-    }
-    write_rgb_png(fs::path(a.out) / (v.name + "_seg.png"), v.width, v.height, rgb);
+    write_rgb_png(fs::path(a.out) / (v.name + "_seg.png"), v.width, v.height,
+                  segmentation_picture(*world, views.segmentation_body[i]));
   }
   mj_deleteData(d);
   fmt::print("rendered {} views of {} ({}, target {}) with {} -> {}\n",
@@ -201,19 +187,9 @@ int author_demo(const AuthorArgs& a) {
   d.description = a.description;
   d.source_set = InstanceSet::kSeen;
   d.source_index = a.index;
-  // The palm frame from two directions in the object frame: the palmar
-  // normal (-y of the palm) and the finger direction (+z of the palm).
-  const Eigen::Vector3d n(a.normal[0], a.normal[1], a.normal[2]);
-  Eigen::Vector3d z(a.fingers[0], a.fingers[1], a.fingers[2]);
-  const Eigen::Vector3d y = -n.normalized();
-  z = (z - z.dot(y) * y);
-  if (z.norm() < 1e-6) throw InputError("--fingers must not be parallel to --normal");
-  z.normalize();
-  d.X_ObjPalm.setIdentity();
-  d.X_ObjPalm.linear().col(0) = y.cross(z);
-  d.X_ObjPalm.linear().col(1) = y;
-  d.X_ObjPalm.linear().col(2) = z;
-  d.X_ObjPalm.translation() = Eigen::Vector3d(a.pos[0], a.pos[1], a.pos[2]);
+  d.X_ObjPalm = palm_pose_from_axes(Eigen::Vector3d(a.pos[0], a.pos[1], a.pos[2]),
+                                    Eigen::Vector3d(a.normal[0], a.normal[1], a.normal[2]),
+                                    Eigen::Vector3d(a.fingers[0], a.fingers[1], a.fingers[2]));
   d.joints_rad = close_fingers_on_object(d, closure_preset(a.preset));
   const ExecutionResult r = verify_demonstration(d);
   fmt::print("{}: {} (lift {:.3f} m, penetration {:.1f} mm {}, contacts {})\n", a.task,

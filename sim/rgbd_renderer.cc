@@ -1,5 +1,6 @@
 #include "sim/rgbd_renderer.h"
 
+#include <array>
 #include <cmath>
 #include <stdexcept>
 
@@ -10,6 +11,25 @@ Eigen::Matrix3d camera_intrinsics(double fovy_deg, int width, int height) {
   Eigen::Matrix3d K;
   K << f, 0, 0.5 * width, 0, f, 0.5 * height, 0, 0, 1;
   return K;
+}
+
+std::vector<std::uint8_t> segmentation_picture(const World& world,
+                                               const std::vector<std::int32_t>& segmentation_body) {
+  std::vector<std::uint8_t> rgb(segmentation_body.size() * 3, 0);
+  for (std::size_t p = 0; p < segmentation_body.size(); ++p) {
+    const int b = segmentation_body[p];
+    std::array<std::uint8_t, 3> c = {0, 0, 0};
+    if (b == world.target_body())
+      c = {230, 60, 60};
+    else if (b >= 0 && world.is_hand_body(b))
+      c = {60, 60, 230};
+    else if (b > 0)
+      c = {60, 200, 60};
+    else if (b == 0)
+      c = {90, 90, 90};
+    std::copy(c.begin(), c.end(), rgb.begin() + 3 * p);
+  }
+  return rgb;
 }
 
 RgbdRenderer::RgbdRenderer() {

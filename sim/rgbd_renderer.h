@@ -46,6 +46,12 @@ class RgbdRenderer {
   bool has_context_ = false;
 };
 
+/// A picture of one view's segmentation for people (diagnostics only): the
+/// target red, the hand blue, other objects green, the table grey, background
+/// black. RGB, row-major.
+std::vector<std::uint8_t> segmentation_picture(const World& world,
+                                               const std::vector<std::int32_t>& segmentation_body);
+
 /// Intrinsics of a MuJoCo camera with vertical field of view fovy (degrees)
 /// rendered at width x height: square pixels, principal point at the centre.
 Eigen::Matrix3d camera_intrinsics(double fovy_deg, int width, int height);
