@@ -5,12 +5,14 @@
 #include "eval/grasp_method.h"
 #include "eval/methods/heuristic_grasp.h"
 #include "eval/methods/oracle_pose.h"
+#include "eval/methods/sparsedff_method.h"
 
 namespace dffeval {
 
 void register_builtin_methods() {
   static std::once_flag once;
   std::call_once(once, [] {
+    register_sparsedff_methods();
     register_method({"oracle-pose",
                      "demonstrated grasp moved by the ground-truth object pose (PRIVILEGED: reads "
                      "ground truth; an upper bound when shapes match)",

@@ -1,0 +1,784 @@
+#include "pipeline/feature_field.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <nanoflann.hpp>
+#include <stdexcept>
+#include <thread>
+
+namespace dffeval {
+namespace {
+
+using Eigen::Index;
+using Vec3 = Eigen::Vector3d;
+using MatrixXdR = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// Column-major 3 x D: element (c, d) sits at d * 3 + c, the layout of one
+// Jacobian row.
+using Jacobian3 = Eigen::Matrix<double, 3, Eigen::Dynamic>;
+
+/// The published regulariser of the inverse-square weight, metres.
+constexpr double kWeightEps = 1e-10;
+/// kTree: a cell is opened fully at kOpenBand * tree_theta.
+constexpr double kOpenBand = 1.5;
+/// Queries per work unit. Fixed, so that which queries share a block (and so
+/// the order of every floating-point sum) does not depend on the thread count.
+constexpr Index kQueryBlock = 32;
+/// kDense: points per block of the weight matrices (4 x 32 x 512 floats).
+constexpr Index kDensePointBlock = 512;
+/// kDense: nearest points summed exactly in double; the rest go through a
+/// float matrix product. Near a data point its weight and gradient are huge
+/// and F's gradient is a small difference of huge terms; in float that
+/// difference would be lost.
+constexpr int kDenseNear = 4;
+/// kTree: deepest octree level (float coordinates cannot be split further).
+constexpr int kMaxTreeDepth = 40;
+
+std::string fmt_index(Index i) { return std::to_string(static_cast<long long>(i)); }
+
+/// nanoflann view of a PointsF.
+struct PointsAdaptor {
+  const PointsF* points = nullptr;
+  std::size_t kdtree_get_point_count() const { return static_cast<std::size_t>(points->rows()); }
+  float kdtree_get_pt(std::size_t i, std::size_t dim) const {
+    return (*points)(static_cast<Index>(i), static_cast<Index>(dim));
+  }
+  template <class Bbox>
+  bool kdtree_get_bbox(Bbox& /*bbox*/) const {
+    return false;
+  }
+};
+using KdTree =
+    nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<float, PointsAdaptor>,
+                                        PointsAdaptor, 3, std::uint32_t>;
+
+/// The published weight w = 1 / (d + eps)^2 at offset u = x - p, and dw/dx.
+double inverse_square_weight(const Vec3& u, Vec3* grad) {
+  const double d = u.norm();
+  const double de = d + kWeightEps;
+  const double w = 1.0 / (de * de);
+  // dw/dx = -2 (d + eps)^-3 u / d. At d = 0 the direction of u is undefined;
+  // by symmetry the derivative there is taken as zero (keeps it finite).
+  *grad = d > 0.0 ? Vec3(u * (-2.0 * w / (de * d))) : Vec3::Zero();
+  return w;
+}
+
+/// One term of F = sum coef * row / sum coef * count: a point (count 1, row
+/// its feature) or a cell (count n, row the sum of its n features).
+struct Term {
+  double coef;       // weight per point
+  Vec3 grad;         // d coef / dx, per metre
+  const float* row;  // D floats
+  double count;
+};
+
+/// kDense: the far points' share of one query, from the matrix products.
+struct DenseRest {
+  const double* a = nullptr;  // D: sum w_i f_i
+  double b = 0.0;             // sum w_i
+  Jacobian3 ga;               // 3 x D: sum dw_i/dx_c f_i (forward only)
+  Vec3 gb = Vec3::Zero();     // sum dw_i/dx
+  Vec3 g_ga = Vec3::Zero();   // sum dw_i/dx_c (g . f_i) (backward only)
+};
+
+/// F (D, double) and its denominator from the terms (plus kDense's rest).
+double sum_terms(const std::vector<Term>& terms, int dim, const DenseRest* rest,
+                 Eigen::Ref<Eigen::VectorXd> value) {
+  double b = 0.0;
+  if (rest != nullptr) {
+    value = Eigen::Map<const Eigen::VectorXd>(rest->a, dim);
+    b = rest->b;
+  } else {
+    value.setZero();
+  }
+  for (const Term& t : terms) {
+    value.noalias() += t.coef * Eigen::Map<const Eigen::VectorXf>(t.row, dim).cast<double>();
+    b += t.coef * t.count;
+  }
+  value /= b;
+  return b;
+}
+
+/// dF/dx (3 x D) from the terms, F and the denominator. Written as
+/// sum_j grad_j (row_j - count_j F) / B, so that the huge weight gradient of a
+/// point right next to x multiplies the small difference f_j - F instead of
+/// cancelling against F sum grad.
+void jacobian_from_terms(const std::vector<Term>& terms, int dim, const DenseRest* rest,
+                         const Eigen::VectorXd& value, double weight_sum, Jacobian3* jac,
+                         Eigen::VectorXd* diff) {
+  if (rest != nullptr) {
+    jac->noalias() = rest->ga - rest->gb * value.transpose();
+  } else {
+    jac->setZero();
+  }
+  for (const Term& t : terms) {
+    diff->noalias() =
+        Eigen::Map<const Eigen::VectorXf>(t.row, dim).cast<double>() - t.count * value;
+    jac->noalias() += t.grad * diff->transpose();
+  }
+  *jac /= weight_sum;
+}
+
+/// dL/dx (3) = dF/dx^T g without the Jacobian.
+Vec3 vjp_from_terms(const std::vector<Term>& terms, int dim, const DenseRest* rest,
+                    const Eigen::VectorXd& value, double weight_sum, const Eigen::VectorXd& g) {
+  const double g_value = g.dot(value);
+  Vec3 out = rest != nullptr ? Vec3(rest->g_ga - rest->gb * g_value) : Vec3::Zero();
+  for (const Term& t : terms) {
+    const double g_row = g.dot(Eigen::Map<const Eigen::VectorXf>(t.row, dim).cast<double>());
+    out += t.grad * (g_row - t.count * g_value);
+  }
+  return out / weight_sum;
+}
+
+/// Runs fn(q_begin, q_end) over fixed blocks of queries on up to num_threads
+/// threads; rethrows the first exception.
+template <class Fn>
+void for_each_query_block(Index num_queries, int num_threads, const Fn& fn) {
+  const Index num_blocks = (num_queries + kQueryBlock - 1) / kQueryBlock;
+  int threads = num_threads > 0
+                    ? num_threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<Index>(threads, num_blocks));
+  auto run_block = [&](Index b) {
+    fn(b * kQueryBlock, std::min(num_queries, (b + 1) * kQueryBlock));
+  };
+  if (threads <= 1) {
+    for (Index b = 0; b < num_blocks; ++b) run_block(b);
+    return;
+  }
+  std::atomic<Index> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads));
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      try {
+        for (Index b = next++; b < num_blocks; b = next++) run_block(b);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+/// kTree: one octree cell.
+struct TreeNode {
+  Vec3 centroid = Vec3::Zero();  // metres
+  double radius = 0.0;           // largest distance of its points from the centroid, metres
+  double count = 0.0;
+  std::uint32_t first = 0, last = 0;  // its points: order[first, last)
+  std::uint32_t child_first = 0;      // children are nodes[child_first, + num_children)
+  std::uint32_t num_children = 0;     // 0: a leaf
+};
+
+/// kTree traversal state: a cell and the product of the blend factors above it.
+struct TreeVisit {
+  std::uint32_t node;
+  double scale;
+  Vec3 scale_grad;
+};
+
+/// Smoothstep from 1 (rho <= lo) to 0 (rho >= hi), and its derivative.
+double blend(double rho, double lo, double hi, double* d_drho) {
+  if (rho <= lo) {
+    *d_drho = 0.0;
+    return 1.0;
+  }
+  if (rho >= hi) {
+    *d_drho = 0.0;
+    return 0.0;
+  }
+  const double t = (hi - rho) / (hi - lo);
+  *d_drho = -6.0 * t * (1.0 - t) / (hi - lo);
+  return t * t * (3.0 - 2.0 * t);
+}
+
+void check_config(const FieldConfig& c) {
+  if (c.knn_k < 1)
+    throw std::invalid_argument("FieldConfig.knn_k must be >= 1, got " + std::to_string(c.knn_k));
+  if (!(c.tree_theta > 0.0 && c.tree_theta <= 0.6))
+    throw std::invalid_argument("FieldConfig.tree_theta must be in (0, 0.6], got " +
+                                std::to_string(c.tree_theta));
+  if (c.tree_leaf_size < 1)
+    throw std::invalid_argument("FieldConfig.tree_leaf_size must be >= 1, got " +
+                                std::to_string(c.tree_leaf_size));
+  if (c.num_threads < 0)
+    throw std::invalid_argument("FieldConfig.num_threads must be >= 0, got " +
+                                std::to_string(c.num_threads));
+}
+
+void check_queries(const PointsF& x) {
+  for (Index q = 0; q < x.rows(); ++q)
+    if (!x.row(q).allFinite())
+      throw std::invalid_argument("FeatureField: query point " + fmt_index(q) + " is not finite");
+}
+
+}  // namespace
+
+struct FeatureField::Impl {
+  PointsF points;
+  FeaturesF features;
+  FieldConfig config;
+  int dim = 0;
+  Eigen::VectorXf mean;
+  Eigen::VectorXf feature_sum;  // D, sum of all features (kKnn background)
+  Vec3 centroid = Vec3::Zero();
+  double rms_radius2 = 0.0;  // m^2
+  PointsAdaptor adaptor;
+  std::unique_ptr<KdTree> kd;  // kDense (near points) and kKnn
+  // kDense: point coordinates as separate arrays, for vectorized weights.
+  Eigen::ArrayXf px, py, pz;
+  // kTree.
+  std::vector<TreeNode> nodes;
+  std::vector<std::uint32_t> order;
+  FeaturesF node_sums;  // nodes x D
+
+  Impl(PointsF p, FeaturesF f, FieldConfig c);
+
+  Index num_points() const { return points.rows(); }
+  Vec3 point(Index i) const { return points.row(i).cast<double>().transpose(); }
+  const float* feature_row(Index i) const { return features.data() + i * dim; }
+
+  void build_tree();
+  // Neighbours of x, nearest first; returns how many (min(k, N)).
+  int nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const;
+  void knn_terms(const Vec3& x, const std::uint32_t* nbrs, int count,
+                 std::vector<Term>* terms) const;
+  void tree_terms(const Vec3& x, std::vector<TreeVisit>* stack, std::vector<Term>* terms) const;
+  void point_terms(const Vec3& x, const std::uint32_t* idx, int count,
+                   std::vector<Term>* terms) const;
+
+  // Forward over queries [q0, q1): any of the outputs may be null.
+  void forward_block(const PointsF& x, Index q0, Index q1, FeaturesF* values, FeaturesF* jacobian,
+                     FieldTape* tape) const;
+  void backward_block(const FieldTape& tape, const FeaturesF& g, Index q0, Index q1,
+                      PointsF* dx) const;
+
+  // kDense: fills the stacked weight block (rows: w, dw/dx, dw/dy, dw/dz for
+  // each query) for points [n0, n0 + nb), with the near points zeroed.
+  void dense_weights(const PointsF& x, Index q0, Index qb, Index n0, Index nb,
+                     const std::vector<std::uint32_t>& near, int near_count, FeaturesF* w) const;
+  void dense_forward_block(const PointsF& x, Index q0, Index q1, FeaturesF* values,
+                           FeaturesF* jacobian, FieldTape* tape) const;
+  void dense_backward_block(const FieldTape& tape, const FeaturesF& g, Index q0, Index q1,
+                            PointsF* dx) const;
+};
+
+FeatureField::Impl::Impl(PointsF p, FeaturesF f, FieldConfig c)
+    : points(std::move(p)), features(std::move(f)), config(c) {
+  check_config(config);
+  if (points.rows() == 0) throw std::invalid_argument("FeatureField: the point cloud is empty");
+  if (features.cols() == 0) throw std::invalid_argument("FeatureField: features have 0 columns");
+  if (features.rows() != points.rows())
+    throw std::invalid_argument("FeatureField: " + fmt_index(points.rows()) + " points but " +
+                                fmt_index(features.rows()) + " feature rows");
+  if (points.rows() > static_cast<Index>(std::numeric_limits<std::uint32_t>::max()))
+    throw std::invalid_argument("FeatureField: too many points");
+  for (Index i = 0; i < points.rows(); ++i) {
+    if (!points.row(i).allFinite())
+      throw std::invalid_argument("FeatureField: point " + fmt_index(i) + " is not finite");
+    if (!features.row(i).allFinite())
+      throw std::invalid_argument("FeatureField: feature row " + fmt_index(i) + " is not finite");
+  }
+  dim = static_cast<int>(features.cols());
+  const Index n = points.rows();
+
+  const Eigen::VectorXd sum = features.cast<double>().colwise().sum().transpose();
+  feature_sum = sum.cast<float>();
+  mean = (sum / static_cast<double>(n)).cast<float>();
+  centroid = points.cast<double>().colwise().mean().transpose();
+  rms_radius2 =
+      (points.cast<double>().rowwise() - centroid.transpose()).rowwise().squaredNorm().mean();
+
+  if (config.interpolator == FieldInterpolator::kTree) {
+    build_tree();
+  } else {
+    adaptor.points = &points;
+    kd = std::make_unique<KdTree>(3, adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(10));
+  }
+  if (config.interpolator == FieldInterpolator::kDense) {
+    px = points.col(0).array();
+    py = points.col(1).array();
+    pz = points.col(2).array();
+  }
+}
+
+void FeatureField::Impl::build_tree() {
+  const Index n = num_points();
+  order.resize(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(i);
+  nodes.clear();
+  nodes.reserve(static_cast<std::size_t>(2 * n + 1));
+  nodes.push_back(TreeNode{});
+  nodes[0].first = 0;
+  nodes[0].last = static_cast<std::uint32_t>(n);
+
+  // Depth-first with an explicit stack of (node, depth). Children of a node
+  // are appended together, so they are contiguous and come after it.
+  std::vector<std::pair<std::uint32_t, int>> todo{{0u, 0}};
+  std::vector<std::uint32_t> scratch;
+  while (!todo.empty()) {
+    const auto [id, depth] = todo.back();
+    todo.pop_back();
+    const std::uint32_t first = nodes[id].first, last = nodes[id].last;
+    Vec3 c = Vec3::Zero();
+    Vec3 lo = Vec3::Constant(std::numeric_limits<double>::infinity());
+    Vec3 hi = -lo;
+    for (std::uint32_t k = first; k < last; ++k) {
+      const Vec3 p = point(order[k]);
+      c += p;
+      lo = lo.cwiseMin(p);
+      hi = hi.cwiseMax(p);
+    }
+    c /= static_cast<double>(last - first);
+    double r2 = 0.0;
+    for (std::uint32_t k = first; k < last; ++k)
+      r2 = std::max(r2, (point(order[k]) - c).squaredNorm());
+    nodes[id].centroid = c;
+    nodes[id].radius = std::sqrt(r2);
+    nodes[id].count = static_cast<double>(last - first);
+    if (last - first <= static_cast<std::uint32_t>(config.tree_leaf_size) || r2 == 0.0 ||
+        depth >= kMaxTreeDepth)
+      continue;  // a leaf
+
+    // Split at the centre of the bounding box (in double, so strictly between
+    // distinct float coordinates): every axis with extent puts points on both
+    // sides, so each split makes progress.
+    const Vec3 mid = 0.5 * (lo + hi);
+    auto octant = [&](std::uint32_t i) {
+      const Vec3 p = point(i);
+      return (p.x() > mid.x() ? 1 : 0) | (p.y() > mid.y() ? 2 : 0) | (p.z() > mid.z() ? 4 : 0);
+    };
+    std::array<std::uint32_t, 9> start{};
+    for (std::uint32_t k = first; k < last; ++k)
+      ++start[static_cast<std::size_t>(octant(order[k])) + 1];
+    for (std::size_t o = 0; o < 8; ++o) start[o + 1] += start[o];
+    scratch.assign(last - first, 0);
+    std::array<std::uint32_t, 8> fill{};
+    for (std::uint32_t k = first; k < last; ++k) {
+      const auto o = static_cast<std::size_t>(octant(order[k]));
+      scratch[start[o] + fill[o]++] = order[k];
+    }
+    std::copy(scratch.begin(), scratch.end(), order.begin() + first);
+
+    nodes[id].child_first = static_cast<std::uint32_t>(nodes.size());
+    for (std::size_t o = 0; o < 8; ++o) {
+      if (start[o + 1] == start[o]) continue;
+      TreeNode child;
+      child.first = first + start[o];
+      child.last = first + start[o + 1];
+      nodes.push_back(child);
+      ++nodes[id].num_children;
+    }
+    for (std::uint32_t k = 0; k < nodes[id].num_children; ++k)
+      todo.emplace_back(nodes[id].child_first + k, depth + 1);
+  }
+
+  // Feature sums bottom-up: children come after their parent.
+  node_sums.resize(static_cast<Index>(nodes.size()), dim);
+  Eigen::VectorXd acc(dim);
+  for (std::size_t id = nodes.size(); id-- > 0;) {
+    const TreeNode& node = nodes[id];
+    acc.setZero();
+    if (node.num_children == 0) {
+      for (std::uint32_t k = node.first; k < node.last; ++k)
+        acc += features.row(order[k]).cast<double>().transpose();
+    } else {
+      for (std::uint32_t k = 0; k < node.num_children; ++k)
+        acc += node_sums.row(node.child_first + k).cast<double>().transpose();
+    }
+    node_sums.row(static_cast<Index>(id)) = acc.cast<float>().transpose();
+  }
+}
+
+int FeatureField::Impl::nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const {
+  const float query[3] = {static_cast<float>(x.x()), static_cast<float>(x.y()),
+                          static_cast<float>(x.z())};
+  return static_cast<int>(kd->knnSearch(query, static_cast<std::size_t>(k), idx, dist2));
+}
+
+void FeatureField::Impl::point_terms(const Vec3& x, const std::uint32_t* idx, int count,
+                                     std::vector<Term>* terms) const {
+  for (int j = 0; j < count; ++j) {
+    Term t;
+    t.coef = inverse_square_weight(x - point(idx[j]), &t.grad);
+    t.row = feature_row(idx[j]);
+    t.count = 1.0;
+    terms->push_back(t);
+  }
+}
+
+void FeatureField::Impl::knn_terms(const Vec3& x, const std::uint32_t* nbrs, int count,
+                                   std::vector<Term>* terms) const {
+  terms->clear();
+  const int k = config.knn_k;
+  if (count <= k) {
+    // Every point is a neighbour: the dense field itself.
+    point_terms(x, nbrs, count, terms);
+    return;
+  }
+  // Background: every point at the softened centroid distance.
+  const Vec3 u_bg = x - centroid;
+  const double k_bg = 1.0 / (u_bg.squaredNorm() + rms_radius2);
+  const Vec3 k_bg_grad = -2.0 * k_bg * k_bg * u_bg;
+  terms->push_back(Term{k_bg, k_bg_grad, feature_sum.data(), static_cast<double>(num_points())});
+
+  // Near points: exact weight, tapered into the background weight towards the
+  // (k+1)-th neighbour's distance. Distances are recomputed in double.
+  const Vec3 u_far = x - point(nbrs[k]);
+  const double d2_far = u_far.squaredNorm();
+  for (int j = 0; j < k; ++j) {
+    const Vec3 u = x - point(nbrs[j]);
+    Vec3 w_grad;
+    const double w = inverse_square_weight(u, &w_grad);
+    double beta = 1.0;
+    Vec3 beta_grad = Vec3::Zero();
+    if (d2_far > 0.0) {
+      const double d2 = u.squaredNorm();
+      const double t = d2 / d2_far;
+      if (t >= 1.0) {
+        beta = 0.0;  // a tie with the (k+1)-th neighbour in float
+      } else {
+        // t = d^2 / d_k1^2, beta = 1 - t^2.
+        const Vec3 t_grad = (2.0 * u * d2_far - 2.0 * d2 * u_far) / (d2_far * d2_far);
+        beta = 1.0 - t * t;
+        beta_grad = -2.0 * t * t_grad;
+      }
+    }
+    Term term;
+    term.coef = beta * (w - k_bg);
+    term.grad = beta_grad * (w - k_bg) + beta * (w_grad - k_bg_grad);
+    term.row = feature_row(nbrs[j]);
+    term.count = 1.0;
+    terms->push_back(term);
+  }
+}
+
+void FeatureField::Impl::tree_terms(const Vec3& x, std::vector<TreeVisit>* stack,
+                                    std::vector<Term>* terms) const {
+  terms->clear();
+  stack->clear();
+  stack->push_back(TreeVisit{0u, 1.0, Vec3::Zero()});
+  const double lo = config.tree_theta, hi = kOpenBand * config.tree_theta;
+  while (!stack->empty()) {
+    const TreeVisit v = stack->back();
+    stack->pop_back();
+    const TreeNode& node = nodes[v.node];
+    const Vec3 u = x - node.centroid;
+    const double dist = u.norm();
+    // alpha: the share given to the cell's centroid approximation.
+    double alpha = 0.0, d_alpha = 0.0;
+    Vec3 rho_grad = Vec3::Zero();
+    if (node.radius == 0.0) {
+      alpha = 1.0;  // all its points coincide: the centroid is exact
+    } else if (dist > 0.0) {
+      alpha = blend(node.radius / dist, lo, hi, &d_alpha);
+      rho_grad = -node.radius / (dist * dist * dist) * u;
+    }
+    const Vec3 alpha_grad = d_alpha * rho_grad;
+    if (alpha > 0.0) {
+      Vec3 k_grad;
+      const double k = inverse_square_weight(u, &k_grad);
+      Term t;
+      t.coef = v.scale * alpha * k;
+      t.grad = v.scale_grad * (alpha * k) + v.scale * (alpha_grad * k + alpha * k_grad);
+      t.row = node_sums.data() + static_cast<Index>(v.node) * dim;
+      t.count = node.count;
+      terms->push_back(t);
+    }
+    if (alpha >= 1.0) continue;
+    const double scale = v.scale * (1.0 - alpha);
+    const Vec3 scale_grad = v.scale_grad * (1.0 - alpha) - v.scale * alpha_grad;
+    if (node.num_children == 0) {
+      for (std::uint32_t k = node.first; k < node.last; ++k) {
+        Vec3 w_grad;
+        const double w = inverse_square_weight(x - point(order[k]), &w_grad);
+        terms->push_back(
+            Term{scale * w, scale_grad * w + scale * w_grad, feature_row(order[k]), 1.0});
+      }
+    } else {
+      for (std::uint32_t k = node.num_children; k-- > 0;)
+        stack->push_back(TreeVisit{node.child_first + k, scale, scale_grad});
+    }
+  }
+}
+
+void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, FeaturesF* values,
+                                       FeaturesF* jacobian, FieldTape* tape) const {
+  if (config.interpolator == FieldInterpolator::kDense) {
+    dense_forward_block(x, q0, q1, values, jacobian, tape);
+    return;
+  }
+  const int k1 = std::min<int>(config.knn_k + 1, static_cast<int>(num_points()));
+  std::vector<std::uint32_t> nbrs(static_cast<std::size_t>(k1));
+  std::vector<float> dist2(static_cast<std::size_t>(k1));
+  std::vector<Term> terms;
+  std::vector<TreeVisit> stack;
+  Eigen::VectorXd value(dim), diff(dim);
+  Jacobian3 jac(3, dim);
+  for (Index q = q0; q < q1; ++q) {
+    const Vec3 xq = x.row(q).cast<double>().transpose();
+    if (config.interpolator == FieldInterpolator::kKnn) {
+      const int count = nearest(xq, k1, nbrs.data(), dist2.data());
+      knn_terms(xq, nbrs.data(), count, &terms);
+      if (tape != nullptr)
+        std::copy(nbrs.begin(), nbrs.begin() + count,
+                  tape->neighbours_.begin() + q * tape->neighbours_per_query_);
+    } else {
+      tree_terms(xq, &stack, &terms);
+    }
+    const double b = sum_terms(terms, dim, nullptr, value);
+    if (values != nullptr) values->row(q) = value.cast<float>().transpose();
+    if (tape != nullptr) {
+      tape->value_.row(q) = value.transpose();
+      tape->weight_sum_(q) = b;
+    }
+    if (jacobian != nullptr) {
+      jacobian_from_terms(terms, dim, nullptr, value, b, &jac, &diff);
+      jacobian->row(q) = Eigen::Map<const Eigen::RowVectorXd>(jac.data(), 3 * dim).cast<float>();
+    }
+  }
+}
+
+void FeatureField::Impl::backward_block(const FieldTape& tape, const FeaturesF& g, Index q0,
+                                        Index q1, PointsF* dx) const {
+  if (config.interpolator == FieldInterpolator::kDense) {
+    dense_backward_block(tape, g, q0, q1, dx);
+    return;
+  }
+  std::vector<Term> terms;
+  std::vector<TreeVisit> stack;
+  Eigen::VectorXd value(dim), gq(dim);
+  for (Index q = q0; q < q1; ++q) {
+    const Vec3 xq = tape.x_.row(q).cast<double>().transpose();
+    if (config.interpolator == FieldInterpolator::kKnn) {
+      knn_terms(xq, tape.neighbours_.data() + q * tape.neighbours_per_query_,
+                tape.neighbours_per_query_, &terms);
+    } else {
+      tree_terms(xq, &stack, &terms);
+    }
+    value = tape.value_.row(q).transpose();
+    gq = g.row(q).cast<double>().transpose();
+    dx->row(q) = vjp_from_terms(terms, dim, nullptr, value, tape.weight_sum_(q), gq)
+                     .cast<float>()
+                     .transpose();
+  }
+}
+
+void FeatureField::Impl::dense_weights(const PointsF& x, Index q0, Index qb, Index n0, Index nb,
+                                       const std::vector<std::uint32_t>& near, int near_count,
+                                       FeaturesF* w) const {
+  const auto sx = px.segment(n0, nb), sy = py.segment(n0, nb), sz = pz.segment(n0, nb);
+  Eigen::ArrayXf dx(nb), dy(nb), dz(nb), d(nb), de(nb), wt(nb), h(nb);
+  for (Index q = 0; q < qb; ++q) {
+    dx = x(q0 + q, 0) - sx;
+    dy = x(q0 + q, 1) - sy;
+    dz = x(q0 + q, 2) - sz;
+    d = (dx.square() + dy.square() + dz.square()).sqrt();
+    de = d + static_cast<float>(kWeightEps);
+    wt = (de * de).inverse();
+    // dw/dx = h u with h = -2 w / ((d + eps) d); zero on a data point.
+    h = (d > 0.f).select(-2.f * wt / (de * d), 0.f);
+    w->row(q).head(nb) = wt.matrix().transpose();
+    w->row(qb + q).head(nb) = (h * dx).matrix().transpose();
+    w->row(2 * qb + q).head(nb) = (h * dy).matrix().transpose();
+    w->row(3 * qb + q).head(nb) = (h * dz).matrix().transpose();
+    // The near points are summed exactly elsewhere.
+    for (int j = 0; j < near_count; ++j) {
+      const Index i = static_cast<Index>(near[static_cast<std::size_t>(q * near_count + j)]);
+      if (i < n0 || i >= n0 + nb) continue;
+      for (Index c = 0; c < 4; ++c) (*w)(c * qb + q, i - n0) = 0.f;
+    }
+  }
+}
+
+void FeatureField::Impl::dense_forward_block(const PointsF& x, Index q0, Index q1,
+                                             FeaturesF* values, FeaturesF* jacobian,
+                                             FieldTape* tape) const {
+  const Index qb = q1 - q0, n = num_points();
+  const int near_count = std::min<int>(kDenseNear, static_cast<int>(n));
+  std::vector<std::uint32_t> near(static_cast<std::size_t>(qb * near_count));
+  std::vector<float> dist2(static_cast<std::size_t>(near_count));
+  for (Index q = 0; q < qb; ++q)
+    nearest(x.row(q0 + q).cast<double>().transpose(), near_count, near.data() + q * near_count,
+            dist2.data());
+
+  // Far points: [w; dw/dx; dw/dy; dw/dz] (4 qb x nb) times features (nb x D).
+  MatrixXdR acc = MatrixXdR::Zero(4 * qb, dim);
+  Eigen::VectorXd acc_sum = Eigen::VectorXd::Zero(4 * qb);
+  FeaturesF w(4 * qb, std::min(n, kDensePointBlock));
+  FeaturesF prod(4 * qb, dim);
+  for (Index n0 = 0; n0 < n; n0 += kDensePointBlock) {
+    const Index nb = std::min(kDensePointBlock, n - n0);
+    dense_weights(x, q0, qb, n0, nb, near, near_count, &w);
+    prod.noalias() = w.leftCols(nb) * features.middleRows(n0, nb);
+    acc += prod.cast<double>();
+    acc_sum += w.leftCols(nb).rowwise().sum().cast<double>();
+  }
+
+  std::vector<Term> terms;
+  Eigen::VectorXd value(dim), diff(dim);
+  Jacobian3 jac(3, dim);
+  DenseRest rest;
+  rest.ga.resize(3, dim);
+  for (Index q = 0; q < qb; ++q) {
+    const Vec3 xq = x.row(q0 + q).cast<double>().transpose();
+    terms.clear();
+    point_terms(xq, near.data() + q * near_count, near_count, &terms);
+    rest.a = acc.row(q).data();
+    rest.b = acc_sum(q);
+    for (Index c = 0; c < 3; ++c) {
+      rest.ga.row(c) = acc.row((c + 1) * qb + q);
+      rest.gb(c) = acc_sum((c + 1) * qb + q);
+    }
+    const double b = sum_terms(terms, dim, &rest, value);
+    if (values != nullptr) values->row(q0 + q) = value.cast<float>().transpose();
+    if (tape != nullptr) {
+      tape->value_.row(q0 + q) = value.transpose();
+      tape->weight_sum_(q0 + q) = b;
+    }
+    if (jacobian != nullptr) {
+      jacobian_from_terms(terms, dim, &rest, value, b, &jac, &diff);
+      jacobian->row(q0 + q) =
+          Eigen::Map<const Eigen::RowVectorXd>(jac.data(), 3 * dim).cast<float>();
+    }
+  }
+}
+
+void FeatureField::Impl::dense_backward_block(const FieldTape& tape, const FeaturesF& g, Index q0,
+                                              Index q1, PointsF* dx) const {
+  const Index qb = q1 - q0, n = num_points();
+  const PointsF& x = tape.x_;
+  const int near_count = std::min<int>(kDenseNear, static_cast<int>(n));
+  std::vector<std::uint32_t> near(static_cast<std::size_t>(qb * near_count));
+  std::vector<float> dist2(static_cast<std::size_t>(near_count));
+  for (Index q = 0; q < qb; ++q)
+    nearest(x.row(q0 + q).cast<double>().transpose(), near_count, near.data() + q * near_count,
+            dist2.data());
+
+  // Far points: sum_i dw_i/dx_c (g . f_i), with g . f_i from one product.
+  const FeaturesF g_block = g.middleRows(q0, qb);
+  Eigen::Matrix<double, Eigen::Dynamic, 3> g_ga =
+      Eigen::Matrix<double, Eigen::Dynamic, 3>::Zero(qb, 3);
+  Eigen::Matrix<double, Eigen::Dynamic, 3> gb =
+      Eigen::Matrix<double, Eigen::Dynamic, 3>::Zero(qb, 3);
+  FeaturesF w(4 * qb, std::min(n, kDensePointBlock));
+  Eigen::MatrixXf g_f(std::min(n, kDensePointBlock), qb);  // (g_q . f_i)
+  for (Index n0 = 0; n0 < n; n0 += kDensePointBlock) {
+    const Index nb = std::min(kDensePointBlock, n - n0);
+    dense_weights(x, q0, qb, n0, nb, near, near_count, &w);
+    g_f.topRows(nb).noalias() = features.middleRows(n0, nb) * g_block.transpose();
+    for (Index q = 0; q < qb; ++q) {
+      for (Index c = 0; c < 3; ++c) {
+        const auto wc = w.row((c + 1) * qb + q).head(nb);
+        g_ga(q, c) += static_cast<double>(wc.dot(g_f.col(q).head(nb).transpose()));
+        gb(q, c) += static_cast<double>(wc.sum());
+      }
+    }
+  }
+
+  std::vector<Term> terms;
+  Eigen::VectorXd value(dim), gq(dim);
+  DenseRest rest;
+  for (Index q = 0; q < qb; ++q) {
+    const Vec3 xq = x.row(q0 + q).cast<double>().transpose();
+    terms.clear();
+    point_terms(xq, near.data() + q * near_count, near_count, &terms);
+    rest.g_ga = g_ga.row(q).transpose();
+    rest.gb = gb.row(q).transpose();
+    value = tape.value_.row(q0 + q).transpose();
+    gq = g.row(q0 + q).cast<double>().transpose();
+    dx->row(q0 + q) = vjp_from_terms(terms, dim, &rest, value, tape.weight_sum_(q0 + q), gq)
+                          .cast<float>()
+                          .transpose();
+  }
+}
+
+FieldInterpolator parse_field_interpolator(const std::string& name) {
+  if (name == "dense") return FieldInterpolator::kDense;
+  if (name == "knn") return FieldInterpolator::kKnn;
+  if (name == "tree") return FieldInterpolator::kTree;
+  throw std::invalid_argument("unknown field interpolator '" + name +
+                              "'; valid names: dense, knn, tree");
+}
+
+std::string to_string(FieldInterpolator interpolator) {
+  switch (interpolator) {
+    case FieldInterpolator::kDense:
+      return "dense";
+    case FieldInterpolator::kKnn:
+      return "knn";
+    case FieldInterpolator::kTree:
+      return "tree";
+  }
+  return "unknown";
+}
+
+FeatureField::FeatureField(PointsF points, FeaturesF features, FieldConfig config)
+    : impl_(std::make_shared<const Impl>(std::move(points), std::move(features), config)) {}
+
+int FeatureField::dim() const { return impl_->dim; }
+std::size_t FeatureField::size() const { return static_cast<std::size_t>(impl_->points.rows()); }
+const PointsF& FeatureField::points() const { return impl_->points; }
+const FeaturesF& FeatureField::features() const { return impl_->features; }
+const FieldConfig& FeatureField::config() const { return impl_->config; }
+const Eigen::VectorXf& FeatureField::mean_feature() const { return impl_->mean; }
+
+void FeatureField::evaluate(const PointsF& x, FeaturesF* values, FeaturesF* jacobian) const {
+  check_queries(x);
+  if (values != nullptr) values->resize(x.rows(), impl_->dim);
+  if (jacobian != nullptr) jacobian->resize(x.rows(), 3 * impl_->dim);
+  if (values == nullptr && jacobian == nullptr) return;
+  for_each_query_block(x.rows(), impl_->config.num_threads, [&](Index q0, Index q1) {
+    impl_->forward_block(x, q0, q1, values, jacobian, nullptr);
+  });
+}
+
+void FeatureField::evaluate_vjp(const PointsF& x, FeaturesF* values, FieldTape* tape) const {
+  if (tape == nullptr) throw std::invalid_argument("FeatureField::evaluate_vjp: tape is null");
+  check_queries(x);
+  const Index q = x.rows();
+  tape->field_ = impl_.get();
+  tape->x_ = x;
+  tape->value_.resize(q, impl_->dim);
+  tape->weight_sum_.resize(q);
+  tape->neighbours_per_query_ =
+      impl_->config.interpolator == FieldInterpolator::kKnn
+          ? std::min<int>(impl_->config.knn_k + 1, static_cast<int>(impl_->num_points()))
+          : 0;
+  tape->neighbours_.assign(static_cast<std::size_t>(q * tape->neighbours_per_query_), 0u);
+  if (values != nullptr) values->resize(q, impl_->dim);
+  for_each_query_block(q, impl_->config.num_threads, [&](Index q0, Index q1) {
+    impl_->forward_block(x, q0, q1, values, nullptr, tape);
+  });
+}
+
+PointsF FeatureField::pullback(const FieldTape& tape, const FeaturesF& dL_dF) const {
+  if (tape.field_ != impl_.get())
+    throw std::invalid_argument("FeatureField::pullback: the tape was recorded by another field");
+  if (dL_dF.rows() != tape.x_.rows() || dL_dF.cols() != impl_->dim)
+    throw std::invalid_argument("FeatureField::pullback: dL_dF is " + fmt_index(dL_dF.rows()) +
+                                " x " + fmt_index(dL_dF.cols()) + ", expected " +
+                                fmt_index(tape.x_.rows()) + " x " + std::to_string(impl_->dim));
+  PointsF dx(tape.x_.rows(), 3);
+  for_each_query_block(tape.x_.rows(), impl_->config.num_threads, [&](Index q0, Index q1) {
+    impl_->backward_block(tape, dL_dF, q0, q1, &dx);
+  });
+  return dx;
+}
+
+PointsF FeatureField::pullback(const PointsF& x, const FeaturesF& dL_dF) const {
+  FieldTape tape;
+  evaluate_vjp(x, nullptr, &tape);
+  return pullback(tape, dL_dF);
+}
+
+}  // namespace dffeval

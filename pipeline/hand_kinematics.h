@@ -1,0 +1,167 @@
+#pragma once
+// Differentiable, batched kinematics of the Shadow hand in LibTorch, for grasp
+// optimization. Everything is read from the ONE hand description
+// (assets/shadow_hand.xml, compiled by MuJoCo): body tree, body offsets,
+// hinge axes and anchors, joint ranges and collision primitives. The
+// optimizer and the simulator therefore cannot disagree about the hand.
+//
+// Tensors: torch::Tensor is at::Tensor; this header includes only ATen's
+// Tensor (LibTorch's full headers cost ~20 s per translation unit).
+// Every function below works in float32 and float64 (all tensor arguments of
+// one call share a dtype and device) and is differentiable by autograd.
+
+#include <ATen/core/Tensor.h>
+
+#include <Eigen/Core>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/grasp.h"
+
+namespace dffeval {
+
+/// 6D rotation representation (Zhou et al. 2019) to rotation matrices:
+/// r6 (..., 6) holds the first two COLUMNS of R, (a1, a2); Gram-Schmidt gives
+/// b1 = a1/|a1|, b2 = normalized (a2 - (b1.a2) b1), b3 = b1 x b2, R = [b1 b2 b3].
+/// Returns (..., 3, 3). Any r6 with a1, a2 not parallel is valid.
+at::Tensor rot6d_to_matrix(const at::Tensor& r6);
+
+/// Rotation matrices (..., 3, 3) to the 6D representation (..., 6): the first
+/// two columns, concatenated. rot6d_to_matrix(matrix_to_rot6d(R)) == R.
+at::Tensor matrix_to_rot6d(const at::Tensor& R);
+
+/// Collision primitive types of the hand. MuJoCo's size conventions apply:
+/// sphere (radius), capsule and cylinder (radius, half length along the
+/// geom's z), box (half sizes x, y, z); metres.
+enum class HandGeomType { kSphere, kCapsule, kCylinder, kBox };
+
+/// One collision geom of the hand, fixed in its body's frame.
+struct HandGeom {
+  /// MuJoCo geom name (hand_*).
+  std::string name;
+  /// Index of the hand body it belongs to (HandKinematics::body_names()).
+  int body = 0;
+  HandGeomType type = HandGeomType::kSphere;
+  /// MuJoCo geom_size, metres (unused entries 0).
+  Eigen::Vector3d size = Eigen::Vector3d::Zero();
+  /// Geom centre in the body frame, metres.
+  Eigen::Vector3d p_BG = Eigen::Vector3d::Zero();
+  /// Geom orientation in the body frame.
+  Eigen::Matrix3d R_BG = Eigen::Matrix3d::Identity();
+};
+
+/// Batched hand parameters for the optimizer: wrist_pos (B, 3) metres (the
+/// palm body's origin in the world), rot6d (B, 6) palm orientation, joints
+/// (B, 22) radians in hand_joint_names() order.
+struct HandParams {
+  at::Tensor wrist_pos;
+  at::Tensor rot6d;
+  at::Tensor joints;
+};
+
+/// Grasps to parameters (float64 on the CPU unless `dtype` says otherwise).
+HandParams grasps_to_hand_params(const std::vector<Grasp>& grasps,
+                                 at::ScalarType dtype = at::kDouble);
+
+/// Parameters back to grasps (rot6d is orthonormalized by Gram-Schmidt).
+std::vector<Grasp> hand_params_to_grasps(const HandParams& params);
+
+/// The hand's kinematic model. Immutable after load() and cheap to copy (the
+/// constant tensors are shared), so one instance may serve many threads.
+class HandKinematics {
+ public:
+  /// Loads and compiles the MJCF (default: assets/shadow_hand.xml under the
+  /// project root). The hand is body `palm` and its subtree; every finger
+  /// joint must be a hinge named in hand_joint_names(), at most one per body.
+  /// Throws std::runtime_error (InputError) naming the file on failure.
+  static HandKinematics load(const std::string& mjcf_path = "");
+
+  /// Hand bodies from the palm down (palm = index 0), in MuJoCo's body order;
+  /// the world and the mocap target are not included.
+  int num_bodies() const;
+  const std::vector<std::string>& body_names() const;
+  /// Index of a hand body by name; throws std::out_of_range if unknown.
+  int body_index(const std::string& name) const;
+  /// Parent index of each hand body (-1 for the palm).
+  const std::vector<int>& body_parent() const;
+  /// The finger chain of each hand body: the index of the palm child whose
+  /// subtree holds it (0 ff, 1 mf, 2 rf, 3 lf, 4 th for the project's model,
+  /// see chain_names()); -1 for the palm itself.
+  const std::vector<int>& body_chain() const;
+  /// Names of the palm's child bodies, one per chain (e.g. "ffknuckle").
+  const std::vector<std::string>& chain_names() const;
+  /// The body each finger joint moves, in hand_joint_names() order.
+  const std::vector<int>& joint_body() const;
+
+  /// Joint limits (22,), radians, float64, hand_joint_names() order
+  /// (-inf/+inf for a joint without limits).
+  at::Tensor joint_lower() const;
+  at::Tensor joint_upper() const;
+
+  /// Collision primitives of the hand (geoms of hand bodies with a nonzero
+  /// contype or conaffinity), in MuJoCo's geom order.
+  const std::vector<HandGeom>& geoms() const;
+
+  /// The MJCF file the model was built from.
+  const std::string& mjcf_path() const;
+
+  /// World poses of all hand bodies for a batch of hand parameters.
+  struct Poses {
+    /// Body orientations R_WB, (B, nb, 3, 3).
+    at::Tensor R;
+    /// Body origins p_WB, (B, nb, 3), metres.
+    at::Tensor p;
+  };
+
+  /// Forward kinematics. wrist_pos (B, 3) is the palm origin in the world
+  /// (metres), rot6d (B, 6) the palm orientation (see rot6d_to_matrix), joints
+  /// (B, 22) radians in hand_joint_names() order (not clamped to the limits).
+  /// At zero joints the palm is at (R, wrist_pos) and every other body where
+  /// MuJoCo's mj_kinematics puts it for the same palm_free qpos and hinges.
+  /// Differentiable w.r.t. all three inputs; float32 or float64.
+  Poses forward(const at::Tensor& wrist_pos, const at::Tensor& rot6d,
+                const at::Tensor& joints) const;
+  Poses forward(const HandParams& params) const {
+    return forward(params.wrist_pos, params.rot6d, params.joints);
+  }
+
+  /// Constant tensors shared by the functions below; defined in the .cc.
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::shared_ptr<const Impl> impl_;
+};
+
+/// Signed distance (metres; negative inside) from each cloud point to each
+/// collision geom of the hand: cloud (M, 3) world points -> (B, G, M), geoms
+/// in HandKinematics::geoms() order. Exact for spheres, capsules, boxes and
+/// cylinders (inside and outside). Meant for tests and diagnostics; the two
+/// functions below are cheaper.
+at::Tensor hand_geom_signed_distance(const HandKinematics& kin, const HandKinematics::Poses& poses,
+                                     const at::Tensor& cloud);
+
+/// Signed distance (metres) from each cloud point to the hand (the minimum
+/// over its collision geoms): cloud (M, 3) -> (B, M).
+at::Tensor hand_signed_distance(const HandKinematics& kin, const HandKinematics::Poses& poses,
+                                const at::Tensor& cloud);
+
+/// Depth (metres, >= 0) by which each cloud point lies inside the hand's
+/// collision geoms, max over geoms: cloud (M, 3) -> (B, M); 0 outside. The
+/// interior distance is exact for every primitive type (boxes and cylinders
+/// included: the distance to the nearest face). The gradient flows through
+/// the deepest geom only; it is zero for a point exactly on a capsule's axis
+/// or a sphere's centre (the distance has a kink there).
+at::Tensor hand_penetration_depth(const HandKinematics& kin, const HandKinematics::Poses& poses,
+                                  const at::Tensor& cloud);
+
+/// Self-collision penalty (B,), metres: the sum over pairs of capsules on
+/// DIFFERENT finger chains (the thumb counts as a chain) of their overlap
+/// depth max(0, r1 + r2 - distance between the segments). Zero at the zero
+/// pose (neighbouring fingers have a 2 mm gap) and at the demonstrated grasps.
+/// Knuckle cylinders, the thumb base sphere and the palm boxes are not part of
+/// it (they overlap the palm by design).
+at::Tensor hand_self_penetration(const HandKinematics& kin, const HandKinematics::Poses& poses);
+
+}  // namespace dffeval

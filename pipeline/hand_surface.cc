@@ -1,0 +1,208 @@
+#include "pipeline/hand_surface.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <Eigen/Geometry>
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "common/input_error.h"
+#include "common/seeded_rng.h"
+
+namespace dffeval {
+namespace {
+
+double geom_area(const HandGeom& g) {
+  const Eigen::Vector3d& s = g.size;
+  switch (g.type) {
+    case HandGeomType::kSphere: return 4 * M_PI * s.x() * s.x();
+    case HandGeomType::kCapsule: return 4 * M_PI * s.x() * s.y() + 4 * M_PI * s.x() * s.x();
+    case HandGeomType::kCylinder: return 4 * M_PI * s.x() * s.y() + 2 * M_PI * s.x() * s.x();
+    case HandGeomType::kBox: return 8 * (s.x() * s.y() + s.y() * s.z() + s.x() * s.z());
+  }
+  return 0;
+}
+
+/// Signed distance (metres) of a point given in the geom's frame; the same
+/// formulas as hand_geom_signed_distance.
+double geom_sdf(const HandGeom& g, const Eigen::Vector3d& q) {
+  const Eigen::Vector3d& s = g.size;
+  if (g.type == HandGeomType::kCylinder) {
+    const Eigen::Vector2d d(q.head<2>().norm() - s.x(), std::abs(q.z()) - s.y());
+    return d.cwiseMax(0).norm() + std::min(d.maxCoeff(), 0.0);
+  }
+  Eigen::Vector3d e = Eigen::Vector3d::Zero();
+  double r = 0;
+  if (g.type == HandGeomType::kSphere) r = s.x();
+  if (g.type == HandGeomType::kCapsule) e.z() = s.y(), r = s.x();
+  if (g.type == HandGeomType::kBox) e = s;
+  const Eigen::Vector3d d = q.cwiseAbs() - e;
+  return d.cwiseMax(0).norm() + std::min(d.maxCoeff(), 0.0) - r;
+}
+
+/// Uniform direction on the unit sphere (Archimedes: z uniform in [-1, 1]).
+Eigen::Vector3d unit_sphere(SeededRng& rng) {
+  const double z = rng.uniform(-1, 1), phi = rng.uniform(0, 2 * M_PI);
+  const double rho = std::sqrt(std::max(0.0, 1 - z * z));
+  return {rho * std::cos(phi), rho * std::sin(phi), z};
+}
+
+/// A point uniform on the geom's surface and its outward normal, geom frame.
+std::pair<Eigen::Vector3d, Eigen::Vector3d> sample_on(const HandGeom& g, SeededRng& rng) {
+  const Eigen::Vector3d& s = g.size;
+  switch (g.type) {
+    case HandGeomType::kSphere: {
+      const Eigen::Vector3d n = unit_sphere(rng);
+      return {s.x() * n, n};
+    }
+    case HandGeomType::kCapsule:
+    case HandGeomType::kCylinder: {
+      const double r = s.x(), hl = s.y();
+      const double side = 4 * M_PI * r * hl;
+      if (rng.uniform() * geom_area(g) < side) {
+        const double phi = rng.uniform(0, 2 * M_PI), z = rng.uniform(-hl, hl);
+        const Eigen::Vector3d n(std::cos(phi), std::sin(phi), 0);
+        return {Eigen::Vector3d(r * n.x(), r * n.y(), z), n};
+      }
+      if (g.type == HandGeomType::kCapsule) {
+        // The two hemispheres together are one sphere split at z = 0.
+        const Eigen::Vector3d n = unit_sphere(rng);
+        return {r * n + Eigen::Vector3d(0, 0, n.z() >= 0 ? hl : -hl), n};
+      }
+      // Cylinder cap: uniform on the disk (radius r sqrt(u)).
+      const double sign = rng.uniform() < 0.5 ? -1.0 : 1.0;
+      const double rho = r * std::sqrt(rng.uniform()), phi = rng.uniform(0, 2 * M_PI);
+      return {Eigen::Vector3d(rho * std::cos(phi), rho * std::sin(phi), sign * hl),
+              Eigen::Vector3d(0, 0, sign)};
+    }
+    case HandGeomType::kBox: {
+      // A face pair chosen by area, then a side, then a point on the face.
+      const double ax = s.y() * s.z(), ay = s.x() * s.z(), az = s.x() * s.y();
+      const double u = rng.uniform() * (ax + ay + az);
+      const int axis = u < ax ? 0 : (u < ax + ay ? 1 : 2);
+      const double sign = rng.uniform() < 0.5 ? -1.0 : 1.0;
+      Eigen::Vector3d p, n = Eigen::Vector3d::Zero();
+      for (int i = 0; i < 3; ++i) p(i) = rng.uniform(-s(i), s(i));
+      p(axis) = sign * s(axis);
+      n(axis) = sign;
+      return {p, n};
+    }
+  }
+  throw std::logic_error("sample_on: unknown geom type");
+}
+
+double body_weight(const std::string& body, const HandSurfaceConfig& cfg) {
+  if (body.find("distal") != std::string::npos) return cfg.middle_weight;
+  if (body.find("middle") != std::string::npos) return cfg.middle_weight;
+  return 1.0;
+}
+
+}  // namespace
+
+HandSurfacePoints sample_hand_surface(const HandKinematics& kin, const HandSurfaceConfig& config) {
+  if (config.num_points < 1) {
+    throw InputError(fmt::format("hand surface: num_points must be >= 1, got {}",
+                                 config.num_points));
+  }
+  if (!(config.distal_weight > 0) || !(config.middle_weight > 0)) {
+    throw InputError("hand surface: distal_weight and middle_weight must be > 0");
+  }
+  const std::vector<HandGeom>& geoms = kin.geoms();
+  const int G = static_cast<int>(geoms.size());
+
+  // Body poses at the zero pose (palm at the origin), for the buried test.
+  const HandKinematics::Poses zero =
+      kin.forward(at::zeros({1, 3}, at::kDouble),
+                  at::tensor({1.0, 0.0, 0.0, 0.0, 1.0, 0.0}, at::kDouble).reshape({1, 6}),
+                  at::zeros({1, kNumHandJoints}, at::kDouble));
+  const at::Tensor Rz = zero.R.contiguous(), pz = zero.p.contiguous();
+  auto Ra = Rz.accessor<double, 4>();
+  auto pa = pz.accessor<double, 3>();
+  std::vector<Eigen::Isometry3d> X_PG(G);
+  for (int g = 0; g < G; ++g) {
+    const int b = geoms[g].body;
+    Eigen::Isometry3d X_PB = Eigen::Isometry3d::Identity();
+    for (int i = 0; i < 3; ++i) {
+      X_PB.translation()(i) = pa[0][b][i];
+      for (int j = 0; j < 3; ++j) X_PB.linear()(i, j) = Ra[0][b][i][j];
+    }
+    Eigen::Isometry3d X_BG = Eigen::Isometry3d::Identity();
+    X_BG.linear() = geoms[g].R_BG;
+    X_BG.translation() = geoms[g].p_BG;
+    X_PG[g] = X_PB * X_BG;
+  }
+
+  // Cumulative weighted areas for picking a geom.
+  std::vector<double> cumulative(G);
+  double total = 0;
+  for (int g = 0; g < G; ++g) {
+    total += geom_area(geoms[g]) * body_weight(kin.body_names()[geoms[g].body], config);
+    cumulative[g] = total;
+  }
+
+  // Candidates within this distance of another geom (or inside it) are buried.
+  constexpr double kBuriedMarginM = 1e-4;
+  const int n = config.num_points;
+  const long max_attempts = 1000L * n + 10000;
+  SeededRng rng(config.seed);
+  HandSurfacePoints out;
+  std::vector<double> local, normal;
+  local.reserve(3 * n);
+  normal.reserve(3 * n);
+  for (long attempt = 0; out.size() < n; ++attempt) {
+    if (attempt >= max_attempts) {
+      throw std::runtime_error(kin.mjcf_path() +
+                               ": hand surface: almost every sample is buried inside another "
+                               "geom; the collision geoms overlap too much");
+    }
+    const double u = rng.uniform() * total;
+    const int g = std::min<int>(
+        G - 1, static_cast<int>(std::upper_bound(cumulative.begin(), cumulative.end(), u) -
+                                cumulative.begin()));
+    const auto [p_G, n_G] = sample_on(geoms[g], rng);
+    if (config.drop_buried) {
+      const Eigen::Vector3d p_P = X_PG[g] * p_G;
+      bool buried = false;
+      for (int h = 0; h < G && !buried; ++h) {
+        buried = h != g && geom_sdf(geoms[h], X_PG[h].inverse() * p_P) < kBuriedMarginM;
+      }
+      if (buried) continue;
+    }
+    const Eigen::Vector3d p_B = geoms[g].R_BG * p_G + geoms[g].p_BG;
+    const Eigen::Vector3d n_B = geoms[g].R_BG * n_G;
+    out.body.push_back(geoms[g].body);
+    out.geom.push_back(g);
+    local.insert(local.end(), {p_B.x(), p_B.y(), p_B.z()});
+    normal.insert(normal.end(), {n_B.x(), n_B.y(), n_B.z()});
+  }
+  out.body_index = at::tensor(std::vector<int64_t>(out.body.begin(), out.body.end()), at::kLong);
+  out.local = at::tensor(local, at::kDouble).reshape({n, 3});
+  out.normal_local = at::tensor(normal, at::kDouble).reshape({n, 3});
+  return out;
+}
+
+namespace {
+
+/// R_WB v_B for each point: (B, P, 3); elementwise rather than P tiny matmuls.
+at::Tensor rotate(const HandKinematics::Poses& poses, const HandSurfacePoints& points,
+                  const at::Tensor& v_B) {
+  const at::Tensor idx = points.body_index.to(poses.R.device());
+  const at::Tensor R = poses.R.index_select(1, idx);  // (B, P, 3, 3)
+  return (R * v_B.to(poses.R.options()).unsqueeze(-2)).sum(-1);
+}
+
+}  // namespace
+
+at::Tensor hand_surface_world(const HandKinematics::Poses& poses, const HandSurfacePoints& points) {
+  const at::Tensor idx = points.body_index.to(poses.p.device());
+  return rotate(poses, points, points.local) + poses.p.index_select(1, idx);
+}
+
+at::Tensor hand_surface_normals_world(const HandKinematics::Poses& poses,
+                                      const HandSurfacePoints& points) {
+  return rotate(poses, points, points.normal_local);
+}
+
+}  // namespace dffeval

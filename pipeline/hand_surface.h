@@ -1,0 +1,67 @@
+#pragma once
+// Points on the hand's skin, fixed in the body frames, where SparseDFF reads
+// the feature field (stage 5 of reference/sparsedff_method.md). Sampled once
+// on the collision primitives of the one hand model; posed for a batch of
+// hand parameters by HandKinematics::forward.
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "pipeline/hand_kinematics.h"
+
+namespace dffeval {
+
+/// How the surface points are drawn (the published SparseDFF "tip_aug 4"
+/// setting by default).
+struct HandSurfaceConfig {
+  /// Number of points, >= 1.
+  int num_points = 500;
+  /// Area multiplier for distal phalanges (bodies whose name contains
+  /// "distal"), > 0.
+  double distal_weight = 4.0;
+  /// Area multiplier for middle phalanges (bodies whose name contains
+  /// "middle"), > 0.
+  double middle_weight = 3.2;
+  /// Drop candidates lying inside another collision geom of the hand (or
+  /// within 0.1 mm of one) at the zero pose: the hidden parts of overlapping
+  /// primitives (knuckle cylinders under the proximal capsules, the faces where
+  /// the palm boxes meet) are not skin. The remaining area keeps its weights.
+  bool drop_buried = true;
+  /// Seed of the sampler's own RNG (common/seeded_rng.h: portable draws).
+  std::uint64_t seed = 0;
+};
+
+/// Surface points in their bodies' frames.
+struct HandSurfacePoints {
+  /// Hand body of each point (HandKinematics::body_names() index), P entries.
+  std::vector<int> body;
+  /// Collision geom each point was drawn on (HandKinematics::geoms() index).
+  std::vector<int> geom;
+  /// `body` as an int64 tensor (P,), ready for index_select.
+  at::Tensor body_index;
+  /// Positions in the body frames, metres, (P, 3) float64.
+  at::Tensor local;
+  /// Outward unit normals in the body frames, (P, 3) float64.
+  at::Tensor normal_local;
+
+  int size() const { return static_cast<int>(body.size()); }
+};
+
+/// Samples points on the surfaces of the hand's collision geoms: a geom is
+/// picked with probability proportional to its area times its body's weight,
+/// then a point uniform on its surface. Identical for identical (model,
+/// config) on every platform. Throws InputError for an invalid config.
+HandSurfacePoints sample_hand_surface(const HandKinematics& kin,
+                                      const HandSurfaceConfig& config = {});
+
+/// World positions (B, P, 3), metres, of the surface points for the given
+/// poses (differentiable; in the poses' dtype).
+at::Tensor hand_surface_world(const HandKinematics::Poses& poses, const HandSurfacePoints& points);
+
+/// World outward unit normals (B, P, 3) of the surface points.
+at::Tensor hand_surface_normals_world(const HandKinematics::Poses& poses,
+                                      const HandSurfacePoints& points);
+
+}  // namespace dffeval
