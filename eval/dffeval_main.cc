@@ -16,6 +16,11 @@
 #include "common/provenance.h"
 #include "eval/demo_authoring.h"
 #include "eval/demonstration.h"
+#include "eval/field_evaluation.h"
+#include "eval/field_views.h"
+#include "eval/scene_recipe.h"
+#include "eval/train_backbone_job.h"
+#include "eval/transfer_job.h"
 #include "eval/grasp_method.h"
 #include "eval/result_report.h"
 #include "eval/suite.h"
@@ -125,12 +130,18 @@ struct RenderArgs {
 
 int render_scene(const RenderArgs& a) {
   SceneInstance scene;
+  std::optional<SceneRecipe> recipe;
   if (!a.task.empty()) {
     scene = source_scene_instance(load_demonstration(a.task), load_scene_spec(a.scene_set));
   } else {
-    const ObjectInstance obj =
-        make_object_instance(a.category, instance_set_from_string(a.set), a.index);
-    scene = draw_scene(load_scene_spec(a.scene_set), obj, static_cast<std::uint64_t>(a.seed));
+    SceneRecipe r;
+    r.scene_set = a.scene_set;
+    r.category = a.category;
+    r.set = instance_set_from_string(a.set);
+    r.index = a.index;
+    r.seed = static_cast<std::uint64_t>(a.seed);
+    scene = realize_scene(r);
+    recipe = r;
   }
   auto world = World::compose(scene);
   mjData* d = world->make_settled_data();
@@ -147,6 +158,8 @@ int render_scene(const RenderArgs& a) {
   extra["scene"] = scene.to_json();
   extra["scene"]["X_WTargetObj_settled"] = pose_to_json(world->body_pose(d, world->target_body()));
   extra["provenance"] = provenance();
+  // How to draw this scene again (for `dffeval transfer --execute`).
+  if (recipe) extra["scene_recipe"] = recipe_to_json(*recipe);
   save_observation(views.observation, a.out, extra);
   for (std::size_t i = 0; i < views.segmentation_body.size(); ++i) {
     const auto& v = views.observation.views[i];
@@ -207,6 +220,9 @@ int author_demo(const AuthorArgs& a) {
 
 int main(int argc, char** argv) {
   add_provenance_entry("mujoco_version", std::to_string(mj_version()));
+  // One LibTorch thread per worker: suites parallelize across trials
+  // (--jobs), and results then do not depend on the machine's core count.
+  set_torch_threads(1);
   CLI::App app{
       "dffeval: one-shot dexterous grasp transfer with sparse-view feature fields, "
       "evaluated in MuJoCo.\nWithout a subcommand: run a suite (default: smoke)."};
@@ -265,6 +281,58 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   auth->add_option("--out", author.out, "file (default assets/demos/TASK.yaml)");
 
+  TrainBackboneOptions train;
+  auto* tb = app.add_subcommand(
+      "train-backbone",
+      "train the learned dense-descriptor backbone on renders of seen instances");
+  tb->add_option("--steps", train.steps, "optimizer steps")->capture_default_str();
+  tb->add_option("--scenes", train.scenes, "training scenes rendered")->capture_default_str();
+  tb->add_option("--seed", train.seed, "seed of everything")->capture_default_str();
+  tb->add_option("--threads", train.threads, "LibTorch threads")->capture_default_str();
+  tb->add_option("--out", train.out_path, "weights file (a .json sidecar goes beside it)")
+      ->capture_default_str();
+
+  VisOptions vis;
+  auto* vi = app.add_subcommand(
+      "vis", "pictures (PNG) and PLY files of feature fields (vis_features.py's modes)");
+  vi->add_option("--mode", vis.mode, "similarity | volume | pca | all")->capture_default_str();
+  vi->add_option("--ref", vis.ref_dir, "reference capture folder (default: embedded pair)");
+  vi->add_option("--test", vis.test_dir, "test capture folder (default: embedded pair)");
+  vi->add_option("--backbone", vis.backbone, "learned | geometric | torchscript");
+  vi->add_option("--metric", vis.metric, "l2 | cosine")->capture_default_str();
+  vi->add_option("--ref-idx", vis.ref_idx, "reference point index (-1: automatic)");
+  vi->add_option("--grid", vis.grid, "volume: grid cells along the longest side")
+      ->capture_default_str();
+  vi->add_option("--threshold", vis.threshold, "volume: similarity drawn, in [0, 1]")
+      ->capture_default_str();
+  vi->add_option("--slices", vis.slices, "volume: draw this many slices instead");
+  vi->add_option("--out", vis.out, "output folder (default results/vis)");
+
+  FieldEvalOptions fe;
+  auto* fev = app.add_subcommand(
+      "fieldeval", "measure feature-field quality against simulator ground truth");
+  fev->add_option("--suite", fe.suite, "suite whose tasks/scenes are used")->capture_default_str();
+  fev->add_option("--pairs", fe.pairs, "scene pairs per category")->capture_default_str();
+  fev->add_option("--categories", fe.categories, "only these categories");
+  fev->add_option("--backbones", fe.backbones, "backbones to compare");
+  fev->add_option("--out", fe.out, "output folder (default results/fieldeval)");
+
+  TransferOptions tr;
+  auto* tra = app.add_subcommand(
+      "transfer", "one-shot transfer of a demonstration onto one target scene (grasp + picture)");
+  tra->add_option("--source", tr.source_dir, "source capture folder (default: the demo's scene)");
+  tra->add_option("--target", tr.target_dir, "target capture folder (default: a drawn scene)");
+  tra->add_option("--demo", tr.demo, "task name or demonstration YAML")->capture_default_str();
+  tra->add_option("--method", tr.method, "sparsedff or an ablation")->capture_default_str();
+  tra->add_option("--out", tr.out, "output folder")->capture_default_str();
+  tra->add_flag("--execute", tr.execute, "execute the grasp in the simulator");
+  tra->add_option("--target-set", tr.target_set, "drawn target: seen | novel")
+      ->capture_default_str();
+  tra->add_option("--target-index", tr.target_index, "drawn target: instance index")
+      ->capture_default_str();
+  tra->add_option("--scene-set", tr.scene_set, "drawn target: scene set")->capture_default_str();
+  tra->add_option("--seed", tr.seed, "drawn target: scene seed")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -275,6 +343,16 @@ int main(int argc, char** argv) {
     if (*rend) return render_scene(render);
     if (*verify) return verify_demos(verify_task);
     if (*auth) return author_demo(author);
+    if (*tb) {
+      std::string cmd;
+      for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
+      train.command_line = cmd;
+      run_train_backbone(train, std::cout);
+      return 0;
+    }
+    if (*vi) return run_vis(vis, std::cout);
+    if (*fev) return run_fieldeval(fe, std::cout);
+    if (*tra) return run_transfer(tr, std::cout);
     return run_suite(run);
   } catch (const InputError& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -132,10 +132,10 @@ bool is_rounded(HandGeomType t) { return t != HandGeomType::kCylinder; }
 /// Constant tensors of one dtype (and device).
 struct HandConsts {
   // Forward kinematics; non-palm bodies in level order (n = nb - 1).
-  at::Tensor joint_select;  // (n,) int64: column of `joints` driving each body (0 if none)
-  at::Tensor qpos0;         // (n,) MuJoCo's joint reference (0 if none)
-  at::Tensor A, AK, AK2;    // (n, 3, 3): R_body, R_body K, R_body K^2 (K = [axis]x, 0 if none)
-  at::Tensor p0, u1, u2;    // (n, 3): body_pos, R_body K a, R_body K^2 a (a = joint anchor)
+  at::Tensor joint_select;   // (n,) int64: column of `joints` driving each body (0 if none)
+  at::Tensor qpos0;          // (n,) MuJoCo's joint reference (0 if none)
+  at::Tensor A, AK, AK2;     // (n, 3, 3): R_body, R_body K, R_body K^2 (K = [axis]x, 0 if none)
+  at::Tensor p0, u1, u2;     // (n, 3): body_pos, R_body K a, R_body K^2 a (a = joint anchor)
   at::Tensor level_to_body;  // (nb,) int64: hand body i is column level_to_body[i] of the
                              // level-ordered result
   std::vector<ParentSelect> parent_select;  // per level 1..L
@@ -162,10 +162,9 @@ struct HandConsts {
     // Index tensors stay int64; only the device changes for them.
     const auto idx = at::TensorOptions().dtype(at::kLong).device(opt.device());
     HandConsts c = *this;
-    for (at::Tensor* t : {&c.qpos0, &c.A, &c.AK, &c.AK2, &c.p0, &c.u1, &c.u2, &c.geom_R,
-                          &c.geom_p, &c.round_extent, &c.round_radius, &c.cyl_radius,
-                          &c.cyl_half, &c.cap_local, &c.cap_half, &c.pair_rsum, &c.pair_len2a,
-                          &c.pair_len2b}) {
+    for (at::Tensor* t : {&c.qpos0, &c.A, &c.AK, &c.AK2, &c.p0, &c.u1, &c.u2, &c.geom_R, &c.geom_p,
+                          &c.round_extent, &c.round_radius, &c.cyl_radius, &c.cyl_half,
+                          &c.cap_local, &c.cap_half, &c.pair_rsum, &c.pair_len2a, &c.pair_len2b}) {
       *t = t->to(opt);
     }
     for (at::Tensor* t : {&c.joint_select, &c.level_to_body, &c.geom_body, &c.sorted_to_geom,
@@ -286,7 +285,7 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
 
   // Level order: all bodies of one tree depth are posed by one batched op.
   const int max_depth = *std::max_element(depth.begin(), depth.end());
-  std::vector<int> level_order;             // non-palm hand bodies, by level
+  std::vector<int> level_order;              // non-palm hand bodies, by level
   std::vector<int64_t> pos_in_level(nb, 0);  // index of a body within its level
   std::vector<int64_t> level_to_body(nb, 0);
   HandConsts c;
@@ -369,16 +368,24 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
     hg.name = gn ? gn : fmt::format("geom{}", g);
     hg.body = hb;
     switch (m->geom_type[g]) {
-      case mjGEOM_SPHERE: hg.type = HandGeomType::kSphere; break;
-      case mjGEOM_CAPSULE: hg.type = HandGeomType::kCapsule; break;
-      case mjGEOM_CYLINDER: hg.type = HandGeomType::kCylinder; break;
-      case mjGEOM_BOX: hg.type = HandGeomType::kBox; break;
+      case mjGEOM_SPHERE:
+        hg.type = HandGeomType::kSphere;
+        break;
+      case mjGEOM_CAPSULE:
+        hg.type = HandGeomType::kCapsule;
+        break;
+      case mjGEOM_CYLINDER:
+        hg.type = HandGeomType::kCylinder;
+        break;
+      case mjGEOM_BOX:
+        hg.type = HandGeomType::kBox;
+        break;
       default:
         fail("collision geom " + hg.name +
              " is not a sphere, capsule, cylinder or box (unsupported)");
     }
-    hg.size = Eigen::Vector3d(m->geom_size[3 * g], m->geom_size[3 * g + 1],
-                              m->geom_size[3 * g + 2]);
+    hg.size =
+        Eigen::Vector3d(m->geom_size[3 * g], m->geom_size[3 * g + 1], m->geom_size[3 * g + 2]);
     hg.p_BG = Eigen::Vector3d(m->geom_pos[3 * g], m->geom_pos[3 * g + 1], m->geom_pos[3 * g + 2]);
     hg.R_BG = quat_to_matrix(m->geom_quat + 4 * g);
     impl->geoms.push_back(hg);
@@ -494,8 +501,8 @@ const std::string& HandKinematics::mjcf_path() const { return impl_->path; }
 HandKinematics::Poses HandKinematics::forward(const at::Tensor& wrist_pos, const at::Tensor& rot6d,
                                               const at::Tensor& joints) const {
   if (wrist_pos.dim() != 2 || wrist_pos.size(1) != 3 || rot6d.dim() != 2 || rot6d.size(1) != 6 ||
-      joints.dim() != 2 || joints.size(1) != kNumHandJoints ||
-      rot6d.size(0) != wrist_pos.size(0) || joints.size(0) != wrist_pos.size(0)) {
+      joints.dim() != 2 || joints.size(1) != kNumHandJoints || rot6d.size(0) != wrist_pos.size(0) ||
+      joints.size(0) != wrist_pos.size(0)) {
     throw std::invalid_argument(
         "HandKinematics::forward: expected wrist_pos (B, 3), rot6d (B, 6), joints (B, 22)");
   }
@@ -510,8 +517,8 @@ HandKinematics::Poses HandKinematics::forward(const at::Tensor& wrist_pos, const
   // fixed offset): X_PB = (A + s AK + (1 - c) AK2, p0 - s u1 - (1 - c) u2).
   at::Tensor theta = joints.index_select(1, c.joint_select);
   if (im.has_qpos0) theta = theta - c.qpos0;
-  const at::Tensor s = at::sin(theta).unsqueeze(-1);          // (B, n, 1)
-  const at::Tensor cm = (1 - at::cos(theta)).unsqueeze(-1);   // (B, n, 1)
+  const at::Tensor s = at::sin(theta).unsqueeze(-1);         // (B, n, 1)
+  const at::Tensor cm = (1 - at::cos(theta)).unsqueeze(-1);  // (B, n, 1)
   const at::Tensor R_PB = c.A + s.unsqueeze(-1) * c.AK + cm.unsqueeze(-1) * c.AK2;
   at::Tensor p_PB = c.p0.expand({theta.size(0), -1, -1});
   if (im.has_anchor) p_PB = p_PB - s * c.u1 - cm * c.u2;
@@ -568,17 +575,15 @@ std::pair<at::Tensor, at::Tensor> sorted_signed_distance(const HandKinematics::I
   // |max(|q| - e, 0)| + min(max_i(|q_i| - e_i), 0) - r.
   const at::Tensor qr = q.narrow(1, 0, im.num_rounded);
   const at::Tensor d = qr.abs() - c.round_extent;
-  const at::Tensor sdf_r = at::linalg_vector_norm(d.clamp_min(0), 2, {-1}) +
-                           - c.round_radius;
+  const at::Tensor sdf_r =
+      at::linalg_vector_norm(d.clamp_min(0), 2, {-1}) + d.amax(-1).clamp_max(0) - c.round_radius;
   at::Tensor sdf_c;
   if (im.num_cylinders > 0) {
     // Cylinder along z: the 2D rounded-box formula in (radial, axial).
     const at::Tensor qc = q.narrow(1, im.num_rounded, im.num_cylinders);
     const at::Tensor rho = at::linalg_vector_norm(qc.narrow(-1, 0, 2), 2, {-1});
-    const at::Tensor dc =
-        at::stack({rho - c.cyl_radius, qc.select(-1, 2).abs() - c.cyl_half}, -1);
-    sdf_c = at::linalg_vector_norm(dc.clamp_min(0), 2, {-1}) +
-            dc.amax(-1).clamp_max(0);
+    const at::Tensor dc = at::stack({rho - c.cyl_radius, qc.select(-1, 2).abs() - c.cyl_half}, -1);
+    sdf_c = at::linalg_vector_norm(dc.clamp_min(0), 2, {-1}) + dc.amax(-1).clamp_max(0);
   }
   return {sdf_r, sdf_c};
 }
@@ -617,8 +622,8 @@ at::Tensor hand_self_penetration(const HandKinematics& kin, const HandKinematics
   if (c.pair_a.numel() == 0) return at::zeros({B}, poses.p.options());
 
   // World segments of the capsules: start P0 and direction D (|D| = 2 hl).
-  const at::Tensor R_WB = poses.R.index_select(1, c.cap_body);            // (B, C, 3, 3)
-  const at::Tensor local = at::matmul(R_WB, c.cap_local);                 // (B, C, 3, 2)
+  const at::Tensor R_WB = poses.R.index_select(1, c.cap_body);  // (B, C, 3, 3)
+  const at::Tensor local = at::matmul(R_WB, c.cap_local);       // (B, C, 3, 2)
   const at::Tensor centre = poses.p.index_select(1, c.cap_body) + local.select(-1, 0);
   const at::Tensor axis = local.select(-1, 1);
   const at::Tensor seg = at::cat({centre - c.cap_half * axis, 2 * c.cap_half * axis}, -1);
@@ -645,7 +650,7 @@ at::Tensor hand_self_penetration(const HandKinematics& kin, const HandKinematics
   const at::Tensor t_free = (b * s_free + f) / e;
   const at::Tensor s = at::where(t_free < 0, (-cc / a).clamp(0, 1),
                                  at::where(t_free > 1, ((b - cc) / a).clamp(0, 1), s_free));
-  const at::Tensor t = t_free;
+  const at::Tensor t = t_free.clamp(0, 1);
   const at::Tensor gap = r + s.unsqueeze(-1) * d1 - t.unsqueeze(-1) * d2;
   const at::Tensor dist = at::linalg_vector_norm(gap, 2, {-1});
   return (c.pair_rsum - dist).clamp_min(0).sum(-1);

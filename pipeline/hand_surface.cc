@@ -17,10 +17,14 @@ namespace {
 double geom_area(const HandGeom& g) {
   const Eigen::Vector3d& s = g.size;
   switch (g.type) {
-    case HandGeomType::kSphere: return 4 * M_PI * s.x() * s.x();
-    case HandGeomType::kCapsule: return 4 * M_PI * s.x() * s.y() + 4 * M_PI * s.x() * s.x();
-    case HandGeomType::kCylinder: return 4 * M_PI * s.x() * s.y() + 2 * M_PI * s.x() * s.x();
-    case HandGeomType::kBox: return 8 * (s.x() * s.y() + s.y() * s.z() + s.x() * s.z());
+    case HandGeomType::kSphere:
+      return 4 * M_PI * s.x() * s.x();
+    case HandGeomType::kCapsule:
+      return 4 * M_PI * s.x() * s.y() + 4 * M_PI * s.x() * s.x();
+    case HandGeomType::kCylinder:
+      return 4 * M_PI * s.x() * s.y() + 2 * M_PI * s.x() * s.x();
+    case HandGeomType::kBox:
+      return 8 * (s.x() * s.y() + s.y() * s.z() + s.x() * s.z());
   }
   return 0;
 }
@@ -94,7 +98,7 @@ std::pair<Eigen::Vector3d, Eigen::Vector3d> sample_on(const HandGeom& g, SeededR
 }
 
 double body_weight(const std::string& body, const HandSurfaceConfig& cfg) {
-  if (body.find("distal") != std::string::npos) return cfg.middle_weight;
+  if (body.find("distal") != std::string::npos) return cfg.distal_weight;
   if (body.find("middle") != std::string::npos) return cfg.middle_weight;
   return 1.0;
 }
@@ -103,8 +107,8 @@ double body_weight(const std::string& body, const HandSurfaceConfig& cfg) {
 
 HandSurfacePoints sample_hand_surface(const HandKinematics& kin, const HandSurfaceConfig& config) {
   if (config.num_points < 1) {
-    throw InputError(fmt::format("hand surface: num_points must be >= 1, got {}",
-                                 config.num_points));
+    throw InputError(
+        fmt::format("hand surface: num_points must be >= 1, got {}", config.num_points));
   }
   if (!(config.distal_weight > 0) || !(config.middle_weight > 0)) {
     throw InputError("hand surface: distal_weight and middle_weight must be > 0");

@@ -10,9 +10,11 @@
 #include <torch/torch.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
-#include <random>
+#include <limits>
+#include <tuple>
 
 #include "common/project_paths.h"
 
@@ -123,8 +125,7 @@ TEST(Rot6d, ColumnsConventionAndRoundTrip) {
   const torch::Tensor r6n = matrix_to_rot6d(R);
   EXPECT_EQ((r6n.narrow(1, 0, 3) - R.select(2, 0)).abs().max().item<double>(), 0.0);
   // Leading batch dimensions pass through.
-  EXPECT_EQ(rot6d_to_matrix(torch::randn({2, 5, 6})).sizes(),
-            (std::vector<int64_t>{2, 5, 3, 3}));
+  EXPECT_EQ(rot6d_to_matrix(torch::randn({2, 5, 6})).sizes(), (std::vector<int64_t>{2, 5, 3, 3}));
 }
 
 TEST(HandKinematics, ReadsTheModel) {
@@ -188,7 +189,8 @@ void expect_matches_mujoco(torch::ScalarType dtype, double tol) {
       const int mb = mj_name2id(mj.m(), mjOBJ_BODY, kin.body_names()[i].c_str());
       ASSERT_GE(mb, 0);
       for (int r = 0; r < 3; ++r) {
-        worst_p = std::max(worst_p, std::abs(pos[b][i][r].item<double>() - mj.d()->xpos[3 * mb + r]));
+        worst_p =
+            std::max(worst_p, std::abs(pos[b][i][r].item<double>() - mj.d()->xpos[3 * mb + r]));
         for (int c = 0; c < 3; ++c) {
           worst_R = std::max(
               worst_R, std::abs(R[b][i][r][c].item<double>() - mj.d()->xmat[9 * mb + 3 * r + c]));
@@ -211,11 +213,10 @@ TEST(HandKinematics, ZeroJointsPutThePalmAtTheWristPose) {
   EXPECT_LT((poses.p.select(1, 0) - p.wrist_pos).abs().max().item<double>(), 1e-15);
   EXPECT_LT((poses.R.select(1, 0) - rot6d_to_matrix(p.rot6d)).abs().max().item<double>(), 1e-15);
   // The first finger's knuckle sits where the MJCF says, in the palm frame.
-  const torch::Tensor p_PK = torch::matmul(poses.R.select(1, 0).transpose(1, 2),
-                                           (poses.p.select(1, kin.body_index("ffknuckle")) -
-                                            p.wrist_pos)
-                                               .unsqueeze(-1))
-                                 .squeeze(-1);
+  const torch::Tensor p_PK =
+      torch::matmul(poses.R.select(1, 0).transpose(1, 2),
+                    (poses.p.select(1, kin.body_index("ffknuckle")) - p.wrist_pos).unsqueeze(-1))
+          .squeeze(-1);
   const torch::Tensor expected = torch::tensor({0.033, 0.0, 0.095}, torch::kFloat64);
   EXPECT_LT((p_PK - expected).abs().max().item<double>(), 1e-12);
 }
@@ -335,7 +336,7 @@ TEST(HandPenetration, SignedDistanceOfEachPrimitiveType) {
   const std::vector<Probe> probes = {
       {"hand_ffknuckle", {0, 0, 0}, -std::min(r_k, hl_k)},
       {"hand_ffknuckle", {0.004, 0, 0.001}, -(r_k - 0.004)},
-      {"hand_ffknuckle", {0, 0, hl_k + 0.002}, 0.002},           // beyond a cap
+      {"hand_ffknuckle", {0, 0, hl_k + 0.002}, 0.002},  // beyond a cap
       {"hand_ffknuckle", {0.003, 0.012, 0.0}, std::hypot(0.003, 0.012) - r_k},
       {"hand_ffknuckle", {0.012, 0, 0.012}, std::hypot(0.012 - r_k, 0.012 - hl_k)},  // rim
       {"hand_palm", {0.0, 0.02, 0.0}, 0.02 - 0.0111},
@@ -364,8 +365,8 @@ TEST(HandPenetration, GradientPushesTheHandTowardsDeeperContact) {
   {
     const Poses poses = kin.forward(p);
     const auto [centre, R_WG] = geom_world(poses, mid);
-    u = R_WG.select(1, 0);                        // geom x axis in the world
-    x = centre + 0.4 * mid.size.x() * u;          // 0.6 r deep
+    u = R_WG.select(1, 0);                // geom x axis in the world
+    x = centre + 0.4 * mid.size.x() * u;  // 0.6 r deep
   }
   HandParams q{p.wrist_pos.clone().requires_grad_(true), p.rot6d.clone().requires_grad_(true),
                p.joints.clone().requires_grad_(true)};
@@ -436,6 +437,58 @@ TEST(HandSelfPenetration, PositiveWhenFingersCrossAndDifferentiable) {
   moved.joints = p.joints;
   EXPECT_NEAR((hand_self_penetration(kin, kin.forward(moved)) - pen).abs().max().item<double>(),
               0.0, 1e-12);
+}
+
+/// Distance between segments p1 + s d1 and p2 + t d2 (s, t in [0, 1]) by
+/// brute force: dense s, the exact clamped t for each.
+double brute_segment_distance(const Eigen::Vector3d& p1, const Eigen::Vector3d& d1,
+                              const Eigen::Vector3d& p2, const Eigen::Vector3d& d2) {
+  constexpr int kSteps = 20000;
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i <= kSteps; ++i) {
+    const Eigen::Vector3d x = p1 + (static_cast<double>(i) / kSteps) * d1;
+    const double t = std::clamp((x - p2).dot(d2) / d2.squaredNorm(), 0.0, 1.0);
+    best = std::min(best, (x - p2 - t * d2).norm());
+  }
+  return best;
+}
+
+TEST(HandSelfPenetration, MatchesBruteForceCapsuleOverlaps) {
+  const HandKinematics& kin = hand();
+  constexpr int B = 8;
+  const Poses poses = kin.forward(random_params(B, 81));
+  const torch::Tensor pen = hand_self_penetration(kin, poses);
+  const auto& gs = kin.geoms();
+  int colliding = 0;
+  for (int b = 0; b < B; ++b) {
+    // World segment (start, direction) of every finger capsule.
+    std::vector<std::tuple<int, Eigen::Vector3d, Eigen::Vector3d, double>> caps;
+    for (const HandGeom& g : gs) {
+      if (g.type != HandGeomType::kCapsule || kin.body_chain()[g.body] < 0) continue;
+      Eigen::Matrix3d R;
+      Eigen::Vector3d p;
+      for (int i = 0; i < 3; ++i) {
+        p(i) = poses.p[b][g.body][i].item<double>();
+        for (int j = 0; j < 3; ++j) R(i, j) = poses.R[b][g.body][i][j].item<double>();
+      }
+      const Eigen::Vector3d c = R * g.p_BG + p, z = R * g.R_BG.col(2);
+      caps.emplace_back(kin.body_chain()[g.body], c - g.size.y() * z, 2 * g.size.y() * z,
+                        g.size.x());
+    }
+    ASSERT_EQ(caps.size(), 15u);  // 3 phalanges x 5 chains
+    double expected = 0;
+    for (std::size_t i = 0; i < caps.size(); ++i) {
+      for (std::size_t j = i + 1; j < caps.size(); ++j) {
+        const auto& [ci, pi, di, ri] = caps[i];
+        const auto& [cj, pj, dj, rj] = caps[j];
+        if (ci == cj) continue;
+        expected += std::max(0.0, ri + rj - brute_segment_distance(pi, di, pj, dj));
+      }
+    }
+    colliding += expected > 1e-3;
+    EXPECT_NEAR(pen[b].item<double>(), expected, 1e-5) << "batch entry " << b;
+  }
+  EXPECT_GT(colliding, 0) << "no random configuration collides; the test proves nothing";
 }
 
 }  // namespace
