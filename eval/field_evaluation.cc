@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
@@ -403,14 +404,28 @@ int run_fieldeval(const FieldEvalOptions& options, std::ostream& log) {
 
   std::array<std::vector<double>, 2> chance;  // per scene, [same, other]
   nlohmann::json entries = nlohmann::json::array();
-  for (std::size_t bi = 0; bi < backbones.size(); ++bi) {
-    const std::string& backbone = backbones[bi];
+  std::vector<std::string> evaluated;
+  nlohmann::json skipped = nlohmann::json::object();
+  for (const std::string& backbone : backbones) {
     t0 = Clock::now();
     SparseDffConfig config = base;
     config.backbone.name = backbone;
     config.refine = true;  // the raw variant reads the features before refinement
     if (!options.cache_dir.empty()) config.cache_dir = options.cache_dir;
-    SparseDffPipeline pipeline(config);
+    std::unique_ptr<SparseDffPipeline> made;
+    try {
+      made = std::make_unique<SparseDffPipeline>(config);
+    } catch (const InputError& e) {
+      // A default backbone whose weights were never trained is noted, not
+      // fatal; one the user asked for is an error.
+      if (!options.backbones.empty()) throw;
+      skipped[backbone] = e.what();
+      log << fmt::format("  {:<11} skipped: {}\n", backbone, e.what());
+      continue;
+    }
+    SparseDffPipeline& pipeline = *made;
+    const bool first = evaluated.empty();
+    evaluated.push_back(backbone);
     std::map<std::string, Tally> tally;  // by variant
     std::map<std::string, std::map<std::string, Tally>> per_category;
     for (const CategoryScenes& c : categories) {
@@ -419,7 +434,7 @@ int run_fieldeval(const FieldEvalOptions& options, std::ostream& log) {
       for (const auto& pair : c.pairs) {
         for (int which = 0; which < 2; ++which) {
           const SceneField tgt = pipeline.target_field(pair[which].observation, *source);
-          if (bi == 0) {
+          if (first) {
             chance[which].push_back(
                 chance_error_cm(c.source, src, pair[which], tgt, options.samples));
           }
@@ -492,6 +507,9 @@ int run_fieldeval(const FieldEvalOptions& options, std::ostream& log) {
       entries.push_back(entry);
     }
   }
+  if (evaluated.empty()) {
+    throw InputError("fieldeval: no backbone could be loaded: " + skipped.dump());
+  }
   timing["total"] = seconds_since(t_start);
 
   nlohmann::json result = {
@@ -501,7 +519,8 @@ int run_fieldeval(const FieldEvalOptions& options, std::ostream& log) {
       {"samples_per_scene", options.samples},
       {"cross_view_radius_m", kCrossViewRadiusM},
       {"variants", kVariants},
-      {"backbones", backbones},
+      {"backbones", evaluated},
+      {"skipped_backbones", skipped},
       {"notes",
        {"correspondence errors are distances in the target object's canonical frame "
         "(p_Obj = X_WObj^-1 p_W from the simulator's object poses), in cm",

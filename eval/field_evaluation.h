@@ -19,7 +19,8 @@
 //
 // DIR/fieldeval.json:
 //   {"tool": "fieldeval", "suite", "pairs_per_category", "samples_per_scene",
-//    "cross_view_radius_m", "notes": [...],
+//    "cross_view_radius_m", "backbones": [...], "skipped_backbones": {NAME: why},
+//    "notes": [...],
 //    "scenes": [{"category", "task", "pair", "source": {...},
 //                "same_instance": {...}, "other_instance": {...}}],
 //    "chance_level_cm": {"same_instance", "other_instance"},
@@ -63,7 +64,10 @@ struct FieldEvalOptions {
   /// Only these categories (empty: every category of the suite's tasks).
   std::vector<std::string> categories;
   /// Backbones to compare (empty: learned and geometric, plus torchscript
-  /// when the SparseDFF config names a module).
+  /// when the SparseDFF config names a module; a default one that cannot be
+  /// loaded, e.g. learned before `dffeval train-backbone` wrote its weights,
+  /// is skipped and named in skipped_backbones). A backbone named here that
+  /// cannot be loaded is an error.
   std::vector<std::string> backbones;
   /// Source points sampled on the object per scene, >= 1.
   int samples = 200;

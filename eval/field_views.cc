@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <mujoco/mujoco.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,11 +21,14 @@
 #include "pipeline/observation_io.h"
 #include "sim/rgbd_renderer.h"
 #include "sim/scene_spec.h"
+#include "sim/world.h"
 
 namespace dffeval {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr double kPi = 3.14159265358979323846;
 
 /// Two opposite viewpoints (azimuth about world +z, degrees; elevation above
 /// the table, degrees): one picture never shows a whole object.
@@ -38,7 +42,90 @@ const Eigen::Vector3f kMarker(1.0f, 0.0f, 1.0f);  // magenta: not on the ramp
 struct VisInputs {
   Observation ref, test;
   std::string ref_label, test_label;
+  /// Points on the demonstrated hand on the reference (default scenes only),
+  /// world, metres.
+  std::vector<Eigen::Vector3d> ref_hand_W;
 };
+
+/// Points on the surfaces of the hand's collision primitives at the state
+/// `d`, about `count` in all, spread by area (deterministic).
+std::vector<Eigen::Vector3d> hand_points(const World& world, const mjData* d, int count) {
+  const mjModel* m = world.model();
+  struct Piece {
+    int geom;
+    double area;
+  };
+  std::vector<Piece> pieces;
+  double total = 0;
+  for (int g = 0; g < m->ngeom; ++g) {
+    if (!world.is_hand_geom(g) || (m->geom_contype[g] == 0 && m->geom_conaffinity[g] == 0))
+      continue;
+    const double* s = m->geom_size + 3 * g;
+    double area = 0;
+    switch (m->geom_type[g]) {
+      case mjGEOM_SPHERE:
+        area = 4 * kPi * s[0] * s[0];
+        break;
+      case mjGEOM_CAPSULE:
+        area = 4 * kPi * s[0] * s[0] + 2 * kPi * s[0] * 2 * s[1];
+        break;
+      case mjGEOM_CYLINDER:
+        area = 2 * kPi * s[0] * 2 * s[1];
+        break;
+      case mjGEOM_BOX:
+        area = 8 * (s[0] * s[1] + s[1] * s[2] + s[0] * s[2]);
+        break;
+      default:
+        continue;  // the hand is built from primitives only
+    }
+    pieces.push_back({g, area});
+    total += area;
+  }
+  SeededRng rng(derive_seed(0, "vis/hand_points"));
+  std::vector<Eigen::Vector3d> out;
+  for (const Piece& piece : pieces) {
+    const int g = piece.geom;
+    const double* s = m->geom_size + 3 * g;
+    const Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>> R(d->geom_xmat + 9 * g);
+    const Eigen::Map<const Eigen::Vector3d> c(d->geom_xpos + 3 * g);
+    const int n = std::max(4, static_cast<int>(std::lround(count * piece.area / total)));
+    for (int k = 0; k < n; ++k) {
+      Eigen::Vector3d p_G;
+      // A uniform direction (for spheres and capsule caps).
+      const double z = rng.uniform(-1, 1), a = rng.uniform(0, 2 * kPi);
+      const Eigen::Vector3d dir(std::sqrt(1 - z * z) * std::cos(a),
+                                std::sqrt(1 - z * z) * std::sin(a), z);
+      switch (m->geom_type[g]) {
+        case mjGEOM_SPHERE:
+          p_G = s[0] * dir;
+          break;
+        case mjGEOM_CAPSULE:
+        case mjGEOM_CYLINDER: {
+          const double side = 2 * kPi * s[0] * 2 * s[1];
+          const double caps = m->geom_type[g] == mjGEOM_CAPSULE ? 4 * kPi * s[0] * s[0] : 0;
+          if (rng.uniform() * (side + caps) < side) {
+            p_G = Eigen::Vector3d(s[0] * std::cos(a), s[0] * std::sin(a), rng.uniform(-s[1], s[1]));
+          } else {
+            p_G = s[0] * dir + Eigen::Vector3d(0, 0, dir.z() > 0 ? s[1] : -s[1]);
+          }
+          break;
+        }
+        default: {  // box: a face by area, then a point on it
+          const double ax[3] = {s[1] * s[2], s[0] * s[2], s[0] * s[1]};
+          double r = rng.uniform(0, ax[0] + ax[1] + ax[2]);
+          int f = 0;
+          while (f < 2 && r >= ax[f]) r -= ax[f++];
+          p_G = Eigen::Vector3d(rng.uniform(-s[0], s[0]), rng.uniform(-s[1], s[1]),
+                                rng.uniform(-s[2], s[2]));
+          p_G(f) = rng.uniform() < 0.5 ? -s[f] : s[f];
+          break;
+        }
+      }
+      out.push_back(c + R * p_G);
+    }
+  }
+  return out;
+}
 
 VisInputs load_inputs(const VisOptions& o, std::ostream& log) {
   VisInputs in;
@@ -60,7 +147,17 @@ VisInputs load_inputs(const VisOptions& o, std::ostream& log) {
   const Demonstration demo = load_demonstration("mug_wrap");
   const SceneSpec clean = load_scene_spec("clean");
   RgbdRenderer renderer;
-  in.ref = render_sim_scene(source_scene_instance(demo, clean), &renderer, false).observation;
+  {
+    // Rendered with the hand parked out of view; then the hand is put at the
+    // demonstrated grasp for the pictures only.
+    const auto world = World::compose(source_scene_instance(demo, clean));
+    mjData* d = world->make_settled_data();
+    in.ref = renderer.render(*world, d).observation;
+    const Grasp g = demo.grasp_in_world(world->body_pose(d, world->target_body()));
+    world->teleport_hand(d, g.X_WPalm, g.joints_rad);
+    in.ref_hand_W = hand_points(*world, d, 2500);
+    mj_deleteData(d);
+  }
   const Eigen::Isometry3d X_WObj =
       Eigen::Translation3d(0.03, -0.025, 0.0) * Eigen::AngleAxisd(2.2, Eigen::Vector3d::UnitZ());
   const ObjectInstance other = make_object_instance(demo.category, InstanceSet::kSeen, 3);
@@ -86,9 +183,26 @@ struct Panel {
   double point_radius_m = 0.0018;
 };
 
+/// A white strip with `text`, wrapped at spaces to fit `width`.
 RgbImage title_strip(int width, const std::string& text, int scale = 2) {
-  RgbImage strip(width, 7 * scale + 8);
-  draw_text(&strip, 6, 4, text, kBlack, scale);
+  std::vector<std::string> lines(1);
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    const std::string joined = lines.back().empty() ? word : lines.back() + " " + word;
+    if (!lines.back().empty() && text_width_px(joined, scale) > width - 12) {
+      lines.push_back(word);
+    } else {
+      lines.back() = joined;
+    }
+    start = end + 1;
+  }
+  const int line_h = 7 * scale + 5;
+  RgbImage strip(width, static_cast<int>(lines.size()) * line_h + 4);
+  for (std::size_t k = 0; k < lines.size(); ++k)
+    draw_text(&strip, 6, 4 + static_cast<int>(k) * line_h, lines[k], kBlack, scale);
   return strip;
 }
 
@@ -184,6 +298,8 @@ struct Context {
   std::string ref_label, test_label;
   SimilarityMetric metric;
   std::size_t ref_idx;
+  /// The demonstrated hand on the reference (may be empty), world, metres.
+  std::vector<Eigen::Vector3d> ref_hand_W;
   std::vector<std::string> written;
 };
 
@@ -330,6 +446,9 @@ void write_pca(Context* c) {
                pca_colors(pca, ft),
                {},
                {}};
+    // As in the published result_vis: the demonstrated hand in grey.
+    ref.grey.p_W = c->ref_hand_W;
+    ref.grey.point_radius_m = 0.0015;
     const std::string header = fmt::format(
         "{} {} features, shared PCA (RGB = components 1-3, {:.0f}% of variance)",
         refined ? "refined" : "raw", c->backbone, 100 * pca.explained_variance_ratio.sum());
@@ -340,6 +459,12 @@ void write_pca(Context* c) {
       write_ply(c->out / "pca_ref.ply", ref.p_W, ref.rgb);
       write_ply(c->out / "pca_test.ply", test.p_W, test.rgb);
       c->written.insert(c->written.end(), {"pca_ref.ply", "pca_test.ply"});
+      if (!c->ref_hand_W.empty()) {
+        write_ply(
+            c->out / "demo_hand.ply", c->ref_hand_W,
+            std::vector<Eigen::Vector3f>(c->ref_hand_W.size(), Eigen::Vector3f::Constant(0.6f)));
+        c->written.push_back("demo_hand.ply");
+      }
     }
   }
 }
@@ -416,6 +541,7 @@ int run_vis(const VisOptions& o, std::ostream& log) {
             in.test_label,
             metric,
             ref_idx,
+            in.ref_hand_W,
             {}};
   fs::create_directories(c.out);
   if (o.mode == "similarity" || o.mode == "all") write_similarity(&c);

@@ -18,7 +18,9 @@
 //   pca         both clouds coloured by a PCA of their refined features fitted
 //               on both at once (so equal features get equal colours):
 //               pca.png, pca_ref.ply, pca_test.ply; the same for the raw
-//               backbone features: pca_raw.png;
+//               backbone features: pca_raw.png; with the default scenes the
+//               demonstrated hand is drawn in grey on the reference
+//               (demo_hand.ply);
 //   all         the three.
 // Every picture: white background, reference left, test right, titles in
 // the picture.

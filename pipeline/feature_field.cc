@@ -16,9 +16,10 @@ namespace {
 using Eigen::Index;
 using Vec3 = Eigen::Vector3d;
 using MatrixXdR = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-// Column-major 3 x D: element (c, d) sits at d * 3 + c, the layout of one
-// Jacobian row.
-using Jacobian3 = Eigen::Matrix<double, 3, Eigen::Dynamic>;
+// D x 3, column c = dF/dx_c: each update is three D-long axpys.
+using Jacobian3 = Eigen::Matrix<double, Eigen::Dynamic, 3>;
+// One row of the output Jacobian, element (d, c) at d * 3 + c.
+using JacobianRowMap = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, 3, Eigen::RowMajor>>;
 
 /// The published regulariser of the inverse-square weight, metres.
 constexpr double kWeightEps = 1e-10;
@@ -66,58 +67,85 @@ double inverse_square_weight(const Vec3& u, Vec3* grad) {
   return w;
 }
 
-/// One term of F = sum coef * row / sum coef * count: a point (count 1, row
-/// its feature) or a cell (count n, row the sum of its n features).
+/// Hessian of w = 1 / (|u| + eps)^2 w.r.t. x at offset u = x - c (u != 0).
+Eigen::Matrix3d inverse_square_hessian(const Vec3& u) {
+  const double d = u.norm();
+  const double de = d + kWeightEps;
+  const double w1 = -2.0 / (de * de * de);       // dw/dd
+  const double w2 = 6.0 / (de * de * de * de);   // d2w/dd2
+  const Vec3 n = u / d;
+  const Eigen::Matrix3d nn = n * n.transpose();
+  return w2 * nn + (w1 / d) * (Eigen::Matrix3d::Identity() - nn);
+}
+
+/// One term of F = sum coef * row / sum coef: a point (row its feature) or a
+/// group of points (row their mean feature, coef their total weight).
 struct Term {
-  double coef;       // weight per point
+  double coef;       // weight
   Vec3 grad;         // d coef / dx, per metre
   const float* row;  // D floats
-  double count;
+  // kTree cells only: the first-order correction for the spread of the
+  // cell's points around its centroid, in the numerator only (it sums to
+  // zero in the denominator): A += M^T dip, M = sum_i (p_i - c) f_i^T (3 x D,
+  // row-major, metres x feature).
+  const float* moment = nullptr;
+  Vec3 dip = Vec3::Zero();
+  Eigen::Matrix3d dip_grad = Eigen::Matrix3d::Zero();  // (c, e): d dip_c / d x_e
 };
+
+using MomentMap = Eigen::Map<const Eigen::Matrix<float, 3, Eigen::Dynamic, Eigen::RowMajor>>;
 
 /// kDense: the far points' share of one query, from the matrix products.
 struct DenseRest {
   const double* a = nullptr;  // D: sum w_i f_i
   double b = 0.0;             // sum w_i
-  Jacobian3 ga;               // 3 x D: sum dw_i/dx_c f_i (forward only)
+  Jacobian3 ga;               // D x 3: sum dw_i/dx_c f_i (forward only)
   Vec3 gb = Vec3::Zero();     // sum dw_i/dx
   Vec3 g_ga = Vec3::Zero();   // sum dw_i/dx_c (g . f_i) (backward only)
 };
 
+/// A feature row as a double vector expression.
+auto row_of(const float* row, int dim) {
+  return Eigen::Map<const Eigen::VectorXf>(row, dim).cast<double>();
+}
+
 /// F (D, double) and its denominator from the terms (plus kDense's rest).
 double sum_terms(const std::vector<Term>& terms, int dim, const DenseRest* rest,
-                 Eigen::Ref<Eigen::VectorXd> value) {
+                 Eigen::VectorXd* value) {
   double b = 0.0;
   if (rest != nullptr) {
-    value = Eigen::Map<const Eigen::VectorXd>(rest->a, dim);
+    *value = Eigen::Map<const Eigen::VectorXd>(rest->a, dim);
     b = rest->b;
   } else {
-    value.setZero();
+    value->setZero();
   }
   for (const Term& t : terms) {
-    value.noalias() += t.coef * Eigen::Map<const Eigen::VectorXf>(t.row, dim).cast<double>();
-    b += t.coef * t.count;
+    value->noalias() += t.coef * row_of(t.row, dim);
+    if (t.moment != nullptr)
+      value->noalias() += MomentMap(t.moment, 3, dim).transpose().cast<double>() * t.dip;
+    b += t.coef;
   }
-  value /= b;
+  *value /= b;
   return b;
 }
 
-/// dF/dx (3 x D) from the terms, F and the denominator. Written as
-/// sum_j grad_j (row_j - count_j F) / B, so that the huge weight gradient of a
+/// dF/dx (D x 3) from the terms, F and the denominator. Written as
+/// sum_j grad_j (row_j - F) / B, so that the huge weight gradient of a
 /// point right next to x multiplies the small difference f_j - F instead of
-/// cancelling against F sum grad.
+/// cancelling against F sum grad. `diff` is scratch (D).
 void jacobian_from_terms(const std::vector<Term>& terms, int dim, const DenseRest* rest,
                          const Eigen::VectorXd& value, double weight_sum, Jacobian3* jac,
                          Eigen::VectorXd* diff) {
   if (rest != nullptr) {
-    jac->noalias() = rest->ga - rest->gb * value.transpose();
+    jac->noalias() = rest->ga - value * rest->gb.transpose();
   } else {
     jac->setZero();
   }
   for (const Term& t : terms) {
-    diff->noalias() =
-        Eigen::Map<const Eigen::VectorXf>(t.row, dim).cast<double>() - t.count * value;
-    jac->noalias() += t.grad * diff->transpose();
+    diff->noalias() = row_of(t.row, dim) - value;
+    for (int c = 0; c < 3; ++c) jac->col(c) += t.grad[c] * *diff;
+    if (t.moment != nullptr)
+      jac->noalias() += MomentMap(t.moment, 3, dim).transpose().cast<double>() * t.dip_grad;
   }
   *jac /= weight_sum;
 }
@@ -128,8 +156,9 @@ Vec3 vjp_from_terms(const std::vector<Term>& terms, int dim, const DenseRest* re
   const double g_value = g.dot(value);
   Vec3 out = rest != nullptr ? Vec3(rest->g_ga - rest->gb * g_value) : Vec3::Zero();
   for (const Term& t : terms) {
-    const double g_row = g.dot(Eigen::Map<const Eigen::VectorXf>(t.row, dim).cast<double>());
-    out += t.grad * (g_row - t.count * g_value);
+    out += t.grad * (g.dot(row_of(t.row, dim)) - g_value);
+    if (t.moment != nullptr)
+      out += t.dip_grad.transpose() * (MomentMap(t.moment, 3, dim).cast<double>() * g);
   }
   return out / weight_sum;
 }
@@ -229,7 +258,6 @@ struct FeatureField::Impl {
   FieldConfig config;
   int dim = 0;
   Eigen::VectorXf mean;
-  Eigen::VectorXf feature_sum;  // D, sum of all features (kKnn background)
   Vec3 centroid = Vec3::Zero();
   double rms_radius2 = 0.0;  // m^2
   PointsAdaptor adaptor;
@@ -239,7 +267,8 @@ struct FeatureField::Impl {
   // kTree.
   std::vector<TreeNode> nodes;
   std::vector<std::uint32_t> order;
-  FeaturesF node_sums;  // nodes x D
+  FeaturesF node_means;    // nodes x D, mean feature of each cell
+  FeaturesF node_moments;  // nodes x 3D, each 3 x D row-major: sum_i (p_i - c) f_i^T
 
   Impl(PointsF p, FeaturesF f, FieldConfig c);
 
@@ -292,7 +321,6 @@ FeatureField::Impl::Impl(PointsF p, FeaturesF f, FieldConfig c)
   const Index n = points.rows();
 
   const Eigen::VectorXd sum = features.cast<double>().colwise().sum().transpose();
-  feature_sum = sum.cast<float>();
   mean = (sum / static_cast<double>(n)).cast<float>();
   centroid = points.cast<double>().colwise().mean().transpose();
   rms_radius2 =
@@ -382,20 +410,38 @@ void FeatureField::Impl::build_tree() {
       todo.emplace_back(nodes[id].child_first + k, depth + 1);
   }
 
-  // Feature sums bottom-up: children come after their parent.
-  node_sums.resize(static_cast<Index>(nodes.size()), dim);
+  // Mean features and moments bottom-up (children come after their parent);
+  // a parent's moment from its children's by the parallel-axis rule.
+  node_means.resize(static_cast<Index>(nodes.size()), dim);
+  node_moments.resize(static_cast<Index>(nodes.size()), 3 * dim);
   Eigen::VectorXd acc(dim);
+  Eigen::Matrix<double, 3, Eigen::Dynamic> moment(3, dim);
+  using MomentOut = Eigen::Map<Eigen::Matrix<float, 3, Eigen::Dynamic, Eigen::RowMajor>>;
   for (std::size_t id = nodes.size(); id-- > 0;) {
     const TreeNode& node = nodes[id];
     acc.setZero();
+    moment.setZero();
     if (node.num_children == 0) {
-      for (std::uint32_t k = node.first; k < node.last; ++k)
-        acc += features.row(order[k]).cast<double>().transpose();
+      for (std::uint32_t k = node.first; k < node.last; ++k) {
+        const auto f = features.row(order[k]).cast<double>().transpose();
+        acc += f;
+        moment += (point(order[k]) - node.centroid) * f.transpose();
+      }
+      acc /= node.count;
     } else {
       for (std::uint32_t k = 0; k < node.num_children; ++k)
-        acc += node_sums.row(node.child_first + k).cast<double>().transpose();
+        acc += nodes[node.child_first + k].count *
+               node_means.row(node.child_first + k).cast<double>().transpose();
+      acc /= node.count;
+      for (std::uint32_t k = 0; k < node.num_children; ++k) {
+        const std::uint32_t c = node.child_first + k;
+        moment += MomentMap(node_moments.row(c).data(), 3, dim).cast<double>() +
+                  nodes[c].count * (nodes[c].centroid - node.centroid) *
+                      (node_means.row(c).cast<double>() - acc.transpose());
+      }
     }
-    node_sums.row(static_cast<Index>(id)) = acc.cast<float>().transpose();
+    node_means.row(static_cast<Index>(id)) = acc.cast<float>().transpose();
+    MomentOut(node_moments.row(static_cast<Index>(id)).data(), 3, dim) = moment.cast<float>();
   }
 }
 
@@ -411,7 +457,6 @@ void FeatureField::Impl::point_terms(const Vec3& x, const std::uint32_t* idx, in
     Term t;
     t.coef = inverse_square_weight(x - point(idx[j]), &t.grad);
     t.row = feature_row(idx[j]);
-    t.count = 1.0;
     terms->push_back(t);
   }
 }
@@ -429,7 +474,8 @@ void FeatureField::Impl::knn_terms(const Vec3& x, const std::uint32_t* nbrs, int
   const Vec3 u_bg = x - centroid;
   const double k_bg = 1.0 / (u_bg.squaredNorm() + rms_radius2);
   const Vec3 k_bg_grad = -2.0 * k_bg * k_bg * u_bg;
-  terms->push_back(Term{k_bg, k_bg_grad, feature_sum.data(), static_cast<double>(num_points())});
+  const double n = static_cast<double>(num_points());
+  terms->push_back(Term{n * k_bg, n * k_bg_grad, mean.data()});
 
   // Near points: exact weight, tapered into the background weight towards the
   // (k+1)-th neighbour's distance. Distances are recomputed in double.
@@ -457,7 +503,6 @@ void FeatureField::Impl::knn_terms(const Vec3& x, const std::uint32_t* nbrs, int
     term.coef = beta * (w - k_bg);
     term.grad = beta_grad * (w - k_bg) + beta * (w_grad - k_bg_grad);
     term.row = feature_row(nbrs[j]);
-    term.count = 1.0;
     terms->push_back(term);
   }
 }
@@ -487,11 +532,18 @@ void FeatureField::Impl::tree_terms(const Vec3& x, std::vector<TreeVisit>* stack
     if (alpha > 0.0) {
       Vec3 k_grad;
       const double k = inverse_square_weight(u, &k_grad);
+      // The cell's points at its centroid (count * k at the mean feature),
+      // plus the first-order term of their offsets: sum_i w(x - p_i) f_i
+      // ~ n k mean - k_grad^T M. lambda is this cell's share.
+      const double lambda = v.scale * alpha;
+      const Vec3 lambda_grad = v.scale_grad * alpha + v.scale * alpha_grad;
       Term t;
-      t.coef = v.scale * alpha * k;
-      t.grad = v.scale_grad * (alpha * k) + v.scale * (alpha_grad * k + alpha * k_grad);
-      t.row = node_sums.data() + static_cast<Index>(v.node) * dim;
-      t.count = node.count;
+      t.coef = node.count * lambda * k;
+      t.grad = node.count * (lambda_grad * k + lambda * k_grad);
+      t.row = node_means.data() + static_cast<Index>(v.node) * dim;
+      t.moment = node_moments.data() + static_cast<Index>(v.node) * 3 * dim;
+      t.dip = -lambda * k_grad;
+      t.dip_grad = -k_grad * lambda_grad.transpose() - lambda * inverse_square_hessian(u);
       terms->push_back(t);
     }
     if (alpha >= 1.0) continue;
@@ -502,7 +554,7 @@ void FeatureField::Impl::tree_terms(const Vec3& x, std::vector<TreeVisit>* stack
         Vec3 w_grad;
         const double w = inverse_square_weight(x - point(order[k]), &w_grad);
         terms->push_back(
-            Term{scale * w, scale_grad * w + scale * w_grad, feature_row(order[k]), 1.0});
+            Term{scale * w, scale_grad * w + scale * w_grad, feature_row(order[k])});
       }
     } else {
       for (std::uint32_t k = node.num_children; k-- > 0;)
@@ -517,25 +569,42 @@ void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, Fea
     dense_forward_block(x, q0, q1, values, jacobian, tape);
     return;
   }
+  const bool knn = config.interpolator == FieldInterpolator::kKnn;
+  // kKnn: all the block's neighbour searches first, prefetching the
+  // neighbours' feature rows, so that the weighting below does not wait on
+  // memory (the rows are scattered over the cloud).
   const int k1 = std::min<int>(config.knn_k + 1, static_cast<int>(num_points()));
-  std::vector<std::uint32_t> nbrs(static_cast<std::size_t>(k1));
+  std::vector<std::uint32_t> nbrs(knn ? static_cast<std::size_t>((q1 - q0) * k1) : 0u);
+  std::vector<int> nbr_count(knn ? static_cast<std::size_t>(q1 - q0) : 0u);
   std::vector<float> dist2(static_cast<std::size_t>(k1));
+  if (knn) {
+    const Index row_bytes = dim * static_cast<Index>(sizeof(float));
+    for (Index q = q0; q < q1; ++q) {
+      std::uint32_t* idx = nbrs.data() + (q - q0) * k1;
+      nbr_count[static_cast<std::size_t>(q - q0)] =
+          nearest(x.row(q).cast<double>().transpose(), k1, idx, dist2.data());
+      for (int j = 0; j < nbr_count[static_cast<std::size_t>(q - q0)]; ++j) {
+        const char* row = reinterpret_cast<const char*>(feature_row(idx[j]));
+        for (Index byte = 0; byte < row_bytes; byte += 64) __builtin_prefetch(row + byte);
+      }
+    }
+  }
   std::vector<Term> terms;
   std::vector<TreeVisit> stack;
   Eigen::VectorXd value(dim), diff(dim);
-  Jacobian3 jac(3, dim);
+  Jacobian3 jac(dim, 3);
   for (Index q = q0; q < q1; ++q) {
     const Vec3 xq = x.row(q).cast<double>().transpose();
-    if (config.interpolator == FieldInterpolator::kKnn) {
-      const int count = nearest(xq, k1, nbrs.data(), dist2.data());
-      knn_terms(xq, nbrs.data(), count, &terms);
+    if (knn) {
+      const std::uint32_t* idx = nbrs.data() + (q - q0) * k1;
+      const int count = nbr_count[static_cast<std::size_t>(q - q0)];
+      knn_terms(xq, idx, count, &terms);
       if (tape != nullptr)
-        std::copy(nbrs.begin(), nbrs.begin() + count,
-                  tape->neighbours_.begin() + q * tape->neighbours_per_query_);
+        std::copy(idx, idx + count, tape->neighbours_.begin() + q * tape->neighbours_per_query_);
     } else {
       tree_terms(xq, &stack, &terms);
     }
-    const double b = sum_terms(terms, dim, nullptr, value);
+    const double b = sum_terms(terms, dim, nullptr, &value);
     if (values != nullptr) values->row(q) = value.cast<float>().transpose();
     if (tape != nullptr) {
       tape->value_.row(q) = value.transpose();
@@ -543,7 +612,7 @@ void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, Fea
     }
     if (jacobian != nullptr) {
       jacobian_from_terms(terms, dim, nullptr, value, b, &jac, &diff);
-      jacobian->row(q) = Eigen::Map<const Eigen::RowVectorXd>(jac.data(), 3 * dim).cast<float>();
+      JacobianRowMap(jacobian->row(q).data(), dim, 3) = jac.cast<float>();
     }
   }
 }
@@ -626,9 +695,9 @@ void FeatureField::Impl::dense_forward_block(const PointsF& x, Index q0, Index q
 
   std::vector<Term> terms;
   Eigen::VectorXd value(dim), diff(dim);
-  Jacobian3 jac(3, dim);
+  Jacobian3 jac(dim, 3);
   DenseRest rest;
-  rest.ga.resize(3, dim);
+  rest.ga.resize(dim, 3);
   for (Index q = 0; q < qb; ++q) {
     const Vec3 xq = x.row(q0 + q).cast<double>().transpose();
     terms.clear();
@@ -636,10 +705,10 @@ void FeatureField::Impl::dense_forward_block(const PointsF& x, Index q0, Index q
     rest.a = acc.row(q).data();
     rest.b = acc_sum(q);
     for (Index c = 0; c < 3; ++c) {
-      rest.ga.row(c) = acc.row((c + 1) * qb + q);
+      rest.ga.col(c) = acc.row((c + 1) * qb + q).transpose();
       rest.gb(c) = acc_sum((c + 1) * qb + q);
     }
-    const double b = sum_terms(terms, dim, &rest, value);
+    const double b = sum_terms(terms, dim, &rest, &value);
     if (values != nullptr) values->row(q0 + q) = value.cast<float>().transpose();
     if (tape != nullptr) {
       tape->value_.row(q0 + q) = value.transpose();
@@ -647,8 +716,7 @@ void FeatureField::Impl::dense_forward_block(const PointsF& x, Index q0, Index q
     }
     if (jacobian != nullptr) {
       jacobian_from_terms(terms, dim, &rest, value, b, &jac, &diff);
-      jacobian->row(q0 + q) =
-          Eigen::Map<const Eigen::RowVectorXd>(jac.data(), 3 * dim).cast<float>();
+      JacobianRowMap(jacobian->row(q0 + q).data(), dim, 3) = jac.cast<float>();
     }
   }
 }

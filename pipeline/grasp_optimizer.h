@@ -51,7 +51,7 @@ struct GraspOptimizerConfig {
   /// Adam learning rates (cosine schedule to 0). The published 1e-2 is for
   /// every parameter; in metres a translation step of 1 cm per iteration is
   /// too coarse, so translation gets its own rate, metres.
-  double lr_translation_m = 2e-3;
+  double lr_translation_m = 1e-3;
   double lr_rotation = 1e-2;
   double lr_joints = 1e-2;
   /// Standard deviation of the noise added to the surface points at the first

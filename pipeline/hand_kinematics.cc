@@ -148,6 +148,12 @@ struct HandConsts {
   at::Tensor cyl_radius;      // (Gc, 1)
   at::Tensor cyl_half;        // (Gc, 1)
   at::Tensor sorted_to_geom;  // (G,) int64: geoms() index g is sorted column sorted_to_geom[g]
+  // The same primitives as one row each (sorted layout), for the sparse path.
+  at::Tensor row_extent;  // (G, 3) as round_extent (cylinders: 0)
+  at::Tensor row_radius;  // (G,) as round_radius (cylinders: their radius)
+  at::Tensor row_half;    // (G,) cylinder half length (others: 0)
+  at::Tensor row_is_cyl;  // (G,) bool
+  at::Tensor bound2;      // (G, 1) squared radius of a sphere about the centre holding the geom
   // Capsule pairs of different chains for self-collision.
   at::Tensor cap_body;    // (C,) int64
   at::Tensor cap_local;   // (C, 3, 2): columns p_BG and the axis z_BG
@@ -162,15 +168,19 @@ struct HandConsts {
     // Index tensors stay int64; only the device changes for them.
     const auto idx = at::TensorOptions().dtype(at::kLong).device(opt.device());
     HandConsts c = *this;
-    for (at::Tensor* t : {&c.qpos0, &c.A, &c.AK, &c.AK2, &c.p0, &c.u1, &c.u2, &c.geom_R, &c.geom_p,
-                          &c.round_extent, &c.round_radius, &c.cyl_radius, &c.cyl_half,
-                          &c.cap_local, &c.cap_half, &c.pair_rsum, &c.pair_len2a, &c.pair_len2b}) {
+    for (at::Tensor* t :
+         {&c.qpos0,        &c.A,          &c.AK,        &c.AK2,        &c.p0,
+          &c.u1,           &c.u2,         &c.geom_R,    &c.geom_p,     &c.round_extent,
+          &c.round_radius, &c.cyl_radius, &c.cyl_half,  &c.row_extent, &c.row_radius,
+          &c.row_half,     &c.bound2,     &c.cap_local, &c.cap_half,   &c.pair_rsum,
+          &c.pair_len2a,   &c.pair_len2b}) {
       *t = t->to(opt);
     }
     for (at::Tensor* t : {&c.joint_select, &c.level_to_body, &c.geom_body, &c.sorted_to_geom,
                           &c.cap_body, &c.pair_a, &c.pair_b}) {
       *t = t->to(idx);
     }
+    c.row_is_cyl = c.row_is_cyl.to(opt.device());
     for (auto& ps : c.parent_select)
       if (ps.index.defined()) ps.index = ps.index.to(idx);
     return c;
@@ -398,13 +408,27 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
     for (int g = 0; g < static_cast<int>(impl->geoms.size()); ++g)
       if (is_rounded(impl->geoms[g].type) == (pass == 0)) sorted.push_back(g);
   std::vector<int64_t> geom_body, sorted_to_geom(sorted.size());
-  std::vector<double> gR, gp, ext, rad, cyl_r, cyl_h;
+  std::vector<double> gR, gp, ext, rad, cyl_r, cyl_h, row_ext, row_rad, row_half, bound2;
+  std::vector<uint8_t> row_cyl;
   for (std::size_t k = 0; k < sorted.size(); ++k) {
     const HandGeom& hg = impl->geoms[sorted[k]];
     sorted_to_geom[sorted[k]] = static_cast<int64_t>(k);
     geom_body.push_back(hg.body);
     append_matrix(gR, hg.R_BG);
     append_vector(gp, hg.p_BG);
+    const bool cyl = hg.type == HandGeomType::kCylinder;
+    const double r = hg.type == HandGeomType::kBox ? 0.0 : hg.size.x();
+    const Eigen::Vector3d e = hg.type == HandGeomType::kBox ? hg.size
+                              : hg.type == HandGeomType::kCapsule
+                                  ? Eigen::Vector3d(0, 0, hg.size.y())
+                                  : Eigen::Vector3d::Zero();
+    append_vector(row_ext, e);
+    row_rad.push_back(r);
+    row_half.push_back(cyl ? hg.size.y() : 0.0);
+    row_cyl.push_back(cyl);
+    // Enclosing sphere, 1 mm larger so that the float32 bound test is safe.
+    const double bound = (cyl ? std::hypot(hg.size.x(), hg.size.y()) : e.norm() + r) + 1e-3;
+    bound2.push_back(bound * bound);
     switch (hg.type) {
       case HandGeomType::kSphere:
         append_vector(ext, Eigen::Vector3d::Zero());
@@ -435,6 +459,11 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
   c.cyl_radius = to_tensor(cyl_r, {impl->num_cylinders, 1});
   c.cyl_half = to_tensor(cyl_h, {impl->num_cylinders, 1});
   c.sorted_to_geom = to_index(sorted_to_geom);
+  c.row_extent = to_tensor(row_ext, {G, 3});
+  c.row_radius = to_tensor(row_rad, {G});
+  c.row_half = to_tensor(row_half, {G});
+  c.row_is_cyl = at::tensor(std::vector<int64_t>(row_cyl.begin(), row_cyl.end()), at::kLong) != 0;
+  c.bound2 = to_tensor(bound2, {G, 1});
 
   // Capsules of the finger chains, and every pair on different chains.
   std::vector<int> caps;
@@ -611,9 +640,94 @@ at::Tensor hand_signed_distance(const HandKinematics& kin, const HandKinematics:
   return sdf_c.defined() ? at::minimum(near_r, sdf_c.amin(1)) : near_r;
 }
 
+namespace {
+
+/// Signed distance of K points q (K, 3), each in the frame of its own geom
+/// (sorted-layout index g, (K,)): both formulas per row, then the right one.
+at::Tensor row_signed_distance(const HandConsts& c, bool any_cylinder, const at::Tensor& q,
+                               const at::Tensor& g) {
+  const at::Tensor d = q.abs() - c.row_extent.index_select(0, g);
+  const at::Tensor r = c.row_radius.index_select(0, g);
+  const at::Tensor round =
+      at::linalg_vector_norm(d.clamp_min(0), 2, {-1}) + d.amax(-1).clamp_max(0) - r;
+  if (!any_cylinder) return round;
+  const at::Tensor rho = at::linalg_vector_norm(q.narrow(-1, 0, 2), 2, {-1});
+  const at::Tensor dc =
+      at::stack({rho - r, q.select(-1, 2).abs() - c.row_half.index_select(0, g)}, -1);
+  const at::Tensor cyl =
+      at::linalg_vector_norm(dc.clamp_min(0), 2, {-1}) + dc.amax(-1).clamp_max(0);
+  return at::where(c.row_is_cyl.index_select(0, g), cyl, round);
+}
+
+/// Points x (K, 3) into the frames (R (K, 3, 3), p (K, 3)): R^T (x - p).
+at::Tensor to_frame(const at::Tensor& R, const at::Tensor& p, const at::Tensor& x) {
+  return (R * (x - p).unsqueeze(-1)).sum(-2);
+}
+
+}  // namespace
+
 at::Tensor hand_penetration_depth(const HandKinematics& kin, const HandKinematics::Poses& poses,
                                   const at::Tensor& cloud) {
-  return (-hand_signed_distance(kin, poses, cloud)).clamp_min(0);
+  check_cloud(poses, cloud);
+  const HandKinematics::Impl& im = kin.impl();
+  const HandConsts c = im.consts(cloud);
+  const int64_t B = poses.p.size(0), M = cloud.size(0), G = c.geom_body.size(0);
+  const bool any_cylinder = im.num_cylinders > 0;
+
+  // World frames of all geoms (B * G of them: small).
+  const at::Tensor R_WB = poses.R.index_select(1, c.geom_body);
+  const at::Tensor R_WG = at::matmul(R_WB, c.geom_R).reshape({B * G, 3, 3});
+  const at::Tensor p_WG =
+      (poses.p.index_select(1, c.geom_body) + at::matmul(R_WB, c.geom_p.unsqueeze(-1)).squeeze(-1))
+          .reshape({B * G, 3});
+
+  // Sparse by design: a cloud point lies inside few geoms (usually none), so
+  // the (B, G, M) work is one bounding-sphere test without autograd; exact
+  // distances follow for the candidates, and autograd only for the deepest
+  // geom of each penetrating (hand, point).
+  at::Tensor win_bg, win_m, win_key;
+  {
+    const at::Tensor x = cloud.detach();
+    // Relative to each palm, so that |x|^2 + |c|^2 - 2 x.c does not cancel
+    // badly in float32 far from the world origin.
+    const at::Tensor palm = poses.p.detach().select(1, 0).unsqueeze(1);  // (B, 1, 3)
+    const at::Tensor xb = x - palm;                                      // (B, M, 3)
+    const at::Tensor centre = p_WG.detach().view({B, G, 3}) - palm;
+    const at::Tensor dist2 = (xb * xb).sum(-1).unsqueeze(1) + (centre * centre).sum(-1, true) -
+                             2 * at::matmul(centre, xb.transpose(1, 2));  // (B, G, M)
+    const at::Tensor cand = (dist2 < c.bound2).nonzero();                 // (K, 3): b, g, m
+    const at::Tensor cb = cand.select(1, 0), cg = cand.select(1, 1), cm = cand.select(1, 2);
+    const at::Tensor bg = cb * G + cg;
+    const at::Tensor sdf =
+        row_signed_distance(c, any_cylinder,
+                            to_frame(R_WG.detach().index_select(0, bg),
+                                     p_WG.detach().index_select(0, bg), x.index_select(0, cm)),
+                            cg);
+    const at::Tensor inside = (sdf < 0).nonzero().squeeze(1);
+    // The deepest geom per (hand, point): order rows by depth, then stably by
+    // key; the first row of each key wins.
+    const at::Tensor key = (cb * M + cm).index_select(0, inside);
+    const at::Tensor by_depth = std::get<1>(sdf.index_select(0, inside).sort(true, 0, false));
+    const auto [key_sorted, by_key] = key.index_select(0, by_depth).sort(true, 0, false);
+    at::Tensor first = at::ones_like(key_sorted, at::kBool);
+    if (key_sorted.numel() > 1) {
+      first.narrow(0, 1, key_sorted.numel() - 1)
+          .copy_(key_sorted.narrow(0, 1, key_sorted.numel() - 1) !=
+                 key_sorted.narrow(0, 0, key_sorted.numel() - 1));
+    }
+    const at::Tensor win =
+        inside.index_select(0, by_depth.index_select(0, by_key.masked_select(first)));
+    win_bg = bg.index_select(0, win);
+    win_m = cm.index_select(0, win);
+    win_key = key_sorted.masked_select(first);
+  }
+
+  // Differentiable depths of the winners, scattered into (B, M).
+  const at::Tensor q = to_frame(R_WG.index_select(0, win_bg), p_WG.index_select(0, win_bg),
+                                cloud.index_select(0, win_m));
+  const at::Tensor depth =
+      (-row_signed_distance(c, any_cylinder, q, at::remainder(win_bg, G))).clamp_min(0);
+  return at::zeros({B * M}, cloud.options()).index_put({win_key}, depth).view({B, M});
 }
 
 at::Tensor hand_self_penetration(const HandKinematics& kin, const HandKinematics::Poses& poses) {

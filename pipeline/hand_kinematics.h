@@ -137,22 +137,26 @@ class HandKinematics {
 /// Signed distance (metres; negative inside) from each cloud point to each
 /// collision geom of the hand: cloud (M, 3) world points -> (B, G, M), geoms
 /// in HandKinematics::geoms() order. Exact for spheres, capsules, boxes and
-/// cylinders (inside and outside). Meant for tests and diagnostics; the two
-/// functions below are cheaper.
+/// cylinders (inside and outside). Dense, O(B G M) with autograd: meant for
+/// tests, diagnostics and small clouds.
 at::Tensor hand_geom_signed_distance(const HandKinematics& kin, const HandKinematics::Poses& poses,
                                      const at::Tensor& cloud);
 
 /// Signed distance (metres) from each cloud point to the hand (the minimum
-/// over its collision geoms): cloud (M, 3) -> (B, M).
+/// over its collision geoms): cloud (M, 3) -> (B, M). Dense like the above.
 at::Tensor hand_signed_distance(const HandKinematics& kin, const HandKinematics::Poses& poses,
                                 const at::Tensor& cloud);
 
 /// Depth (metres, >= 0) by which each cloud point lies inside the hand's
-/// collision geoms, max over geoms: cloud (M, 3) -> (B, M); 0 outside. The
-/// interior distance is exact for every primitive type (boxes and cylinders
-/// included: the distance to the nearest face). The gradient flows through
-/// the deepest geom only; it is zero for a point exactly on a capsule's axis
-/// or a sphere's centre (the distance has a kink there).
+/// collision geoms, the max over geoms: cloud (M, 3) -> (B, M); 0 outside.
+/// Equal to max(0, -hand_signed_distance), but sparse: one bounding-sphere
+/// test per (hand, geom, point) without autograd, exact distances only for
+/// the candidates, autograd only for the deepest geom of each penetrating
+/// (hand, point); cheap for M ~ 2000, B = 10. The interior distance is exact
+/// for every primitive type, boxes and cylinders included (the distance to
+/// the nearest face). The gradient flows through the deepest geom only; it is
+/// zero for a point exactly on a capsule's axis or a sphere's centre (the
+/// distance has a kink there).
 at::Tensor hand_penetration_depth(const HandKinematics& kin, const HandKinematics::Poses& poses,
                                   const at::Tensor& cloud);
 

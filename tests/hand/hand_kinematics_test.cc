@@ -8,19 +8,77 @@
 #include <gtest/gtest.h>
 #include <mujoco/mujoco.h>
 #include <torch/torch.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
+#include <sstream>
 #include <tuple>
 
 #include "common/project_paths.h"
 
 namespace dffeval {
+namespace hand_test {
+
+/// A made-up hand that exercises what the Shadow MJCF does not: hinge
+/// anchors off the body origin, joint reference angles (qpos0), tilted hinge
+/// axes, rotated bodies and geoms, a body without a joint, one without a
+/// geom, a tree level whose parents are not contiguous, and all four
+/// primitive types (cylinders included). Written once per process to a
+/// temporary file. Shared with hand_surface_test.cc.
+const HandKinematics& synthetic_hand() {
+  static const HandKinematics kin = [] {
+    std::ostringstream x;
+    x << "<mujoco model='synthetic_hand'><compiler angle='radian'/><worldbody>"
+         "<body name='palm_target' mocap='true'/>"
+         "<body name='palm' pos='0.1 0 0'><freejoint name='palm_free'/>"
+         "<geom name='hand_palm' type='box' size='0.03 0.01 0.05' pos='0.01 0 0.04'"
+         " quat='0.9 0.1 0 0'/>";
+    const int chain_length[5] = {4, 4, 4, 5, 5};
+    const char* types[4] = {"capsule", "cylinder", "box", "sphere"};
+    const char* sizes[4] = {"0.008 0.012", "0.007 0.01", "0.006 0.005 0.012", "0.009"};
+    int k = 0;
+    for (int c = 0; c < 5; ++c) {
+      for (int i = 0; i < chain_length[c]; ++i, ++k) {
+        x << "<body name='c" << c << "_" << i << "' pos='" << (i == 0 ? 0.025 * (c - 2) : 0.002 * c)
+          << " " << 0.003 * i << " " << (i == 0 ? 0.09 : 0.035) << "' quat='1 " << 0.1 * c << " "
+          << -0.05 * i << " 0.07'>"
+          << "<joint name='" << hand_joint_names()[k] << "' type='hinge' axis='1 " << 0.3 * (c - 2)
+          << " " << 0.2 * i - 0.3 << "' pos='0.001 -0.002 0.003' ref='" << 0.02 * k
+          << "' limited='true' range='-1 1'/>";
+        if (k != 19) {
+          x << "<geom name='hand_g" << k << "' type='" << types[k % 4] << "' size='" << sizes[k % 4]
+            << "' pos='0 0.001 0.012' quat='0.9 0 0.2 0.1'/>";
+        } else {
+          x << "<inertial pos='0 0 0' mass='0.005' diaginertia='1e-6 1e-6 1e-6'/>";
+        }
+      }
+      if (c == 0) {
+        x << "<body name='c0_cap' pos='0 0.004 0.02' quat='0.7 0.7 0 0'>"
+             "<geom name='hand_cap' type='sphere' size='0.006'/></body>";
+      }
+      for (int i = 0; i < chain_length[c]; ++i) x << "</body>";
+    }
+    x << "</body></worldbody></mujoco>";
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("dffeval_synthetic_hand_" + std::to_string(::getpid()) + ".xml");
+    std::ofstream(path) << x.str();
+    HandKinematics loaded = HandKinematics::load(path.string());
+    std::filesystem::remove(path);
+    return loaded;
+  }();
+  return kin;
+}
+
+}  // namespace hand_test
+
 namespace {
 
+using hand_test::synthetic_hand;
 using Poses = HandKinematics::Poses;
 
 const HandKinematics& hand() {
@@ -31,13 +89,15 @@ const HandKinematics& hand() {
 /// Random hand parameters (float64): palm within 0.5 m, any orientation
 /// (rot6d not normalized, to exercise Gram-Schmidt), joints within their
 /// limits widened by 0.2 rad (forward must not clamp).
-HandParams random_params(int B, std::uint64_t seed) {
+HandParams random_params(const HandKinematics& kin, int B, std::uint64_t seed) {
   torch::manual_seed(seed);
   const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
-  const torch::Tensor lo = hand().joint_lower() - 0.2, hi = hand().joint_upper() + 0.2;
+  const torch::Tensor lo = kin.joint_lower() - 0.2, hi = kin.joint_upper() + 0.2;
   return {torch::rand({B, 3}, opt) - 0.5, torch::randn({B, 6}, opt),
           lo + (hi - lo) * torch::rand({B, kNumHandJoints}, opt)};
 }
+
+HandParams random_params(int B, std::uint64_t seed) { return random_params(hand(), B, seed); }
 
 HandParams zero_pose(int B) {
   const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
@@ -49,9 +109,9 @@ HandParams zero_pose(int B) {
 /// A standalone mjModel of the same file, for reference kinematics.
 class MujocoHand {
  public:
-  MujocoHand() {
+  explicit MujocoHand(const std::string& path) {
     char err[1000] = "";
-    m_ = mj_loadXML(hand().mjcf_path().c_str(), nullptr, err, sizeof(err));
+    m_ = mj_loadXML(path.c_str(), nullptr, err, sizeof(err));
     if (!m_) throw std::runtime_error(err);
     d_ = mj_makeData(m_);
   }
@@ -143,8 +203,15 @@ TEST(HandKinematics, ReadsTheModel) {
   EXPECT_DOUBLE_EQ(kin.joint_lower()[21].item<double>(), -1.571);  // THJ1
   EXPECT_DOUBLE_EQ(kin.joint_upper()[12].item<double>(), 0.785);   // LFJ5
   EXPECT_DOUBLE_EQ(kin.joint_lower()[0].item<double>(), -0.349);   // FFJ4
-  // Every hand_* collision geom, and only those.
-  EXPECT_EQ(kin.geoms().size(), 23u);
+  // Every colliding geom of a hand body, all named hand_*.
+  MujocoHand mj(kin.mjcf_path());
+  int colliding = 0;
+  for (int g = 0; g < mj.m()->ngeom; ++g) {
+    const std::string body = mj_id2name(mj.m(), mjOBJ_BODY, mj.m()->geom_bodyid[g]);
+    colliding += body != "world" && body != "palm_target" &&
+                 (mj.m()->geom_contype[g] != 0 || mj.m()->geom_conaffinity[g] != 0);
+  }
+  EXPECT_EQ(static_cast<int>(kin.geoms().size()), colliding);
   for (const HandGeom& g : kin.geoms()) EXPECT_EQ(g.name.rfind("hand_", 0), 0u) << g.name;
 }
 
@@ -158,11 +225,10 @@ TEST(HandKinematics, LoadFailureNamesTheFile) {
   }
 }
 
-void expect_matches_mujoco(torch::ScalarType dtype, double tol) {
-  const HandKinematics& kin = hand();
-  MujocoHand mj;
+void expect_matches_mujoco(const HandKinematics& kin, torch::ScalarType dtype, double tol) {
+  MujocoHand mj(kin.mjcf_path());
   constexpr int B = 16;
-  const HandParams p = random_params(B, 11);
+  const HandParams p = random_params(kin, B, 11);
   // Palm orientation from a random unit quaternion, handed to both.
   const torch::Tensor quat = torch::randn({B, 4}, torch::kFloat64);
   torch::Tensor R0 = torch::empty({B, 3, 3}, torch::kFloat64);
@@ -202,8 +268,16 @@ void expect_matches_mujoco(torch::ScalarType dtype, double tol) {
   EXPECT_LT(worst_R, tol) << "rotation matrix entry error";
 }
 
-TEST(HandKinematics, MatchesMujocoFloat64) { expect_matches_mujoco(torch::kFloat64, 1e-10); }
-TEST(HandKinematics, MatchesMujocoFloat32) { expect_matches_mujoco(torch::kFloat32, 1e-5); }
+TEST(HandKinematics, MatchesMujocoFloat64) {
+  expect_matches_mujoco(hand(), torch::kFloat64, 1e-10);
+}
+TEST(HandKinematics, MatchesMujocoFloat32) { expect_matches_mujoco(hand(), torch::kFloat32, 1e-5); }
+TEST(HandKinematics, MatchesMujocoOnTheSyntheticHand) {
+  // Anchors, reference angles, tilted axes, a jointless body, a gathered level.
+  EXPECT_EQ(synthetic_hand().num_bodies(), 24);
+  expect_matches_mujoco(synthetic_hand(), torch::kFloat64, 1e-10);
+  expect_matches_mujoco(synthetic_hand(), torch::kFloat32, 1e-5);
+}
 
 TEST(HandKinematics, ZeroJointsPutThePalmAtTheWristPose) {
   const HandKinematics& kin = hand();
@@ -231,16 +305,17 @@ TEST(HandKinematics, FlexionCurlsFingersTowardsThePalmarSide) {
 }
 
 TEST(HandKinematics, GradientsMatchFiniteDifferences) {
-  const HandKinematics& kin = hand();
-  const HandParams p = random_params(2, 21);
-  const int nb = kin.num_bodies();
-  const torch::Tensor wR = torch::randn({2, nb, 3, 3}, torch::kFloat64);
-  const torch::Tensor wp = torch::randn({2, nb, 3}, torch::kFloat64);
-  const double err = max_gradient_error(p, [&](const HandParams& x) {
-    const Poses poses = kin.forward(x);
-    return (poses.R * wR).sum() + (poses.p * wp).sum();
-  });
-  EXPECT_LT(err, 1e-7);
+  for (const HandKinematics* kin : {&hand(), &synthetic_hand()}) {
+    const HandParams p = random_params(*kin, 2, 21);
+    const int nb = kin->num_bodies();
+    const torch::Tensor wR = torch::randn({2, nb, 3, 3}, torch::kFloat64);
+    const torch::Tensor wp = torch::randn({2, nb, 3}, torch::kFloat64);
+    const double err = max_gradient_error(p, [&](const HandParams& x) {
+      const Poses poses = kin->forward(x);
+      return (poses.R * wR).sum() + (poses.p * wp).sum();
+    });
+    EXPECT_LT(err, 1e-7) << kin->mjcf_path();
+  }
 }
 
 TEST(HandKinematics, GraspsRoundTripThroughParams) {
@@ -288,13 +363,6 @@ const HandGeom& geom_named(const std::string& name) {
   throw std::runtime_error("no geom " + name);
 }
 
-int geom_index(const std::string& name) {
-  const auto& gs = hand().geoms();
-  for (std::size_t i = 0; i < gs.size(); ++i)
-    if (gs[i].name == name) return static_cast<int>(i);
-  throw std::runtime_error("no geom " + name);
-}
-
 TEST(HandPenetration, ZeroFarAwayAndPositiveOnACapsuleAxis) {
   const HandKinematics& kin = hand();
   HandParams p = random_params(3, 31);
@@ -323,37 +391,57 @@ TEST(HandPenetration, ZeroFarAwayAndPositiveOnACapsuleAxis) {
               mid.size.x(), 1e-6);
 }
 
-TEST(HandPenetration, SignedDistanceOfEachPrimitiveType) {
-  const HandKinematics& kin = hand();
-  const Poses poses = kin.forward(random_params(1, 41));
-  // Probe points given in each geom's frame, with the exact distance.
-  struct Probe {
-    std::string geom;
-    std::vector<double> q_G;
-    double sdf;
-  };
-  const double r_k = 0.009, hl_k = 0.009;  // knuckle cylinder
-  const std::vector<Probe> probes = {
-      {"hand_ffknuckle", {0, 0, 0}, -std::min(r_k, hl_k)},
-      {"hand_ffknuckle", {0.004, 0, 0.001}, -(r_k - 0.004)},
-      {"hand_ffknuckle", {0, 0, hl_k + 0.002}, 0.002},  // beyond a cap
-      {"hand_ffknuckle", {0.003, 0.012, 0.0}, std::hypot(0.003, 0.012) - r_k},
-      {"hand_ffknuckle", {0.012, 0, 0.012}, std::hypot(0.012 - r_k, 0.012 - hl_k)},  // rim
-      {"hand_palm", {0.0, 0.02, 0.0}, 0.02 - 0.0111},
-      {"hand_palm", {0.04, 0.02, 0.0}, std::hypot(0.04 - 0.032, 0.02 - 0.0111)},  // edge
-      {"hand_palm", {0.03, 0.0, 0.0}, -0.002},
-      {"hand_thbase", {0.0, 0.0, 0.02}, 0.02 - 0.013},
-      {"hand_thbase", {0.005, 0.0, 0.0}, 0.005 - 0.013},
-      {"hand_ffproximal", {0.0, 0.0, 0.0225 + 0.02}, 0.02 - 0.010},  // beyond an end
-      {"hand_ffproximal", {0.0, 0.015, 0.01}, 0.015 - 0.010},
-  };
-  for (const Probe& pr : probes) {
-    const auto [c, R] = geom_world(poses, geom_named(pr.geom));
-    const torch::Tensor x = c + torch::matmul(R, torch::tensor(pr.q_G, torch::kFloat64));
-    const torch::Tensor sdf = hand_geom_signed_distance(kin, poses, x.unsqueeze(0));
-    ASSERT_EQ(sdf.sizes(), (std::vector<int64_t>{1, static_cast<int64_t>(kin.geoms().size()), 1}));
-    EXPECT_NEAR(sdf[0][geom_index(pr.geom)][0].item<double>(), pr.sdf, 1e-12) << pr.geom;
+/// Probe points in a geom's frame with their exact signed distance, worked
+/// out by hand for each primitive type.
+std::vector<std::pair<Eigen::Vector3d, double>> probes(const HandGeom& g) {
+  const double a = 0.002, b = 0.003;  // small offsets, metres
+  const Eigen::Vector3d& s = g.size;
+  switch (g.type) {
+    case HandGeomType::kSphere:
+      return {{{0, 0, 0}, -s.x()}, {{0, 0, 2 * s.x()}, s.x()}, {{0.3 * s.x(), 0, 0}, -0.7 * s.x()}};
+    case HandGeomType::kCapsule:
+      return {{{0, 0, 0}, -s.x()},
+              {{0, 0, s.y() + 2 * s.x()}, s.x()},              // beyond an end
+              {{0, 1.5 * s.x(), 0.5 * s.y()}, 0.5 * s.x()},    // beside the side
+              {{0.5 * s.x(), 0, -0.5 * s.y()}, -0.5 * s.x()},  // inside, off the axis
+              {{0, 0, -s.y() - 0.5 * s.x()}, -0.5 * s.x()}};   // inside an end cap
+    case HandGeomType::kCylinder:
+      return {{{0, 0, 0}, -std::min(s.x(), s.y())},
+              {{0, 0, s.y() + a}, a},                            // beyond a cap
+              {{s.x() + a, 0, 0}, a},                            // beside the side
+              {{0, -(s.x() + a), s.y() + b}, std::hypot(a, b)},  // beyond the rim
+              {{0.4 * s.x(), 0, s.y() - 0.1 * std::min(s.x(), s.y())},
+               -0.1 * std::min(s.x(), s.y())}};  // inside, near a cap
+    case HandGeomType::kBox:
+      return {{{0, 0, 0}, -s.minCoeff()},
+              {{s.x() + a, 0, 0}, a},
+              {{0, -(s.y() + a), s.z() + b}, std::hypot(a, b)},              // beyond an edge
+              {s + Eigen::Vector3d(a, b, a), std::sqrt(2 * a * a + b * b)},  // a corner
+              {{0, 0, s.z() - 0.1 * s.minCoeff()}, -0.1 * s.minCoeff()}};
   }
+  return {};
+}
+
+TEST(HandPenetration, SignedDistanceOfEachPrimitiveType) {
+  int seen[4] = {0, 0, 0, 0};
+  for (const HandKinematics* kin : {&hand(), &synthetic_hand()}) {
+    const Poses poses = kin->forward(random_params(*kin, 1, 41));
+    for (std::size_t gi = 0; gi < kin->geoms().size(); ++gi) {
+      const HandGeom& g = kin->geoms()[gi];
+      ++seen[static_cast<int>(g.type)];
+      const auto [c, R] = geom_world(poses, g);
+      for (const auto& [q_G, expected] : probes(g)) {
+        const torch::Tensor q = torch::tensor({q_G.x(), q_G.y(), q_G.z()}, torch::kFloat64);
+        const torch::Tensor x = c + torch::matmul(R, q);
+        const torch::Tensor sdf = hand_geom_signed_distance(*kin, poses, x.unsqueeze(0));
+        ASSERT_EQ(sdf.sizes(),
+                  (std::vector<int64_t>{1, static_cast<int64_t>(kin->geoms().size()), 1}));
+        EXPECT_NEAR(sdf[0][gi][0].item<double>(), expected, 1e-12)
+            << g.name << " at " << q_G.transpose();
+      }
+    }
+  }
+  for (int t = 0; t < 4; ++t) EXPECT_GT(seen[t], 0) << "no geom of type " << t;
 }
 
 TEST(HandPenetration, GradientPushesTheHandTowardsDeeperContact) {
@@ -393,6 +481,27 @@ TEST(HandPenetration, GradientsMatchFiniteDifferences) {
     return hand_penetration_depth(kin, kin.forward(x), cloud).sum();
   });
   EXPECT_LT(err, 1e-6);
+}
+
+TEST(HandPenetration, SparseDepthEqualsTheDenseSignedDistance) {
+  for (const HandKinematics* kin : {&hand(), &synthetic_hand()}) {
+    for (const torch::ScalarType dtype : {torch::kFloat64, torch::kFloat32}) {
+      const HandParams p = random_params(*kin, 4, 91);
+      const Poses poses =
+          kin->forward(p.wrist_pos.to(dtype), p.rot6d.to(dtype), p.joints.to(dtype));
+      // Points around every body of every hand, plus far ones.
+      const torch::Tensor cloud =
+          torch::cat({poses.p.reshape({-1, 3}).repeat({10, 1}) +
+                          0.015 * torch::randn({10 * 4 * kin->num_bodies(), 3}, dtype),
+                      torch::randn({100, 3}, dtype)});
+      const torch::Tensor sparse = hand_penetration_depth(*kin, poses, cloud);
+      const torch::Tensor dense = (-hand_signed_distance(*kin, poses, cloud)).clamp_min(0);
+      ASSERT_EQ(sparse.scalar_type(), dtype);
+      EXPECT_GT((sparse > 0).sum().item<int64_t>(), 100);
+      EXPECT_LT((sparse - dense).abs().max().item<double>(),
+                dtype == torch::kFloat64 ? 1e-15 : 1e-6);
+    }
+  }
 }
 
 // ---- self-penetration ----
@@ -475,7 +584,7 @@ TEST(HandSelfPenetration, MatchesBruteForceCapsuleOverlaps) {
       caps.emplace_back(kin.body_chain()[g.body], c - g.size.y() * z, 2 * g.size.y() * z,
                         g.size.x());
     }
-    ASSERT_EQ(caps.size(), 15u);  // 3 phalanges x 5 chains
+    ASSERT_GE(caps.size(), 15u);  // at least 3 phalanges x 5 chains
     double expected = 0;
     for (std::size_t i = 0; i < caps.size(); ++i) {
       for (std::size_t j = i + 1; j < caps.size(); ++j) {
