@@ -18,9 +18,11 @@ ExecutionResult verify_demonstration(const Demonstration& demo,
                                      const std::string& scene_set = "clean",
                                      const ExecutionConfig& config = {});
 
-/// Closes the fingers from zero towards `closure_rad` with the palm held at
-/// demo.X_ObjPalm over the source object, for `close_time_s`, and returns the
-/// joint angles where they stopped (radians).
+/// Places the hand as the executor does (palm backed off along its +y, thumb
+/// base THJ5/THJ4 already at `closure_rad`, other joints at zero), moves the
+/// palm to demo.X_ObjPalm over the source object, closes the fingers towards
+/// `closure_rad` for `close_time_s` with the object held in place, and returns
+/// the joint angles where they stopped (radians).
 std::array<double, kNumHandJoints> close_fingers_on_object(
     const Demonstration& demo, const std::array<double, kNumHandJoints>& closure_rad,
     double close_time_s = 0.8);
@@ -34,7 +36,9 @@ Eigen::Isometry3d palm_pose_from_axes(const Eigen::Vector3d& position_m,
                                       const Eigen::Vector3d& fingers);
 
 /// Named closure shapes for authoring: "power" (all fingers wrap, thumb
-/// opposed), "pinch" (first finger and thumb), "tripod" (first, middle, thumb).
+/// opposed under the palm), "power_flat" (all fingers wrap, thumb swung down
+/// beside the palm: flat-sided objects from above), "pinch" (first finger and
+/// thumb), "tripod" (first, middle, thumb). Throws InputError for another name.
 std::array<double, kNumHandJoints> closure_preset(const std::string& name);
 
 }  // namespace dffeval

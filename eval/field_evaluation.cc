@@ -410,6 +410,8 @@ int run_fieldeval(const FieldEvalOptions& options, std::ostream& log) {
     t0 = Clock::now();
     SparseDffConfig config = base;
     config.backbone.name = backbone;
+    if (!options.learned_weights.empty())
+      config.backbone.learned.weights_path = options.learned_weights;
     config.refine = true;  // the raw variant reads the features before refinement
     if (!options.cache_dir.empty()) config.cache_dir = options.cache_dir;
     std::unique_ptr<SparseDffPipeline> made;

@@ -69,6 +69,8 @@ struct FieldEvalOptions {
   /// is skipped and named in skipped_backbones). A backbone named here that
   /// cannot be loaded is an error.
   std::vector<std::string> backbones;
+  /// Weights file of the learned backbone (empty: the SparseDFF config's).
+  std::string learned_weights;
   /// Source points sampled on the object per scene, >= 1.
   int samples = 200;
   /// Output folder (empty: results/fieldeval under the project root).

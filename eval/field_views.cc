@@ -497,6 +497,7 @@ int run_vis(const VisOptions& o, std::ostream& log) {
     }
     config.backbone.name = o.backbone;
   }
+  if (!o.learned_weights.empty()) config.backbone.learned.weights_path = o.learned_weights;
   if (!o.cache_dir.empty()) config.cache_dir = o.cache_dir;
 
   const VisInputs in = load_inputs(o, log);

@@ -43,6 +43,8 @@ struct VisOptions {
   /// Backbone name (learned | geometric | torchscript); empty: the
   /// SparseDFF config's.
   std::string backbone;
+  /// Weights file of the learned backbone (empty: the SparseDFF config's).
+  std::string learned_weights;
   /// Feature similarity: l2 (negative Euclidean distance) or cosine.
   std::string metric = "cosine";
   /// Index of the reference point in the reference scene's foreground cloud

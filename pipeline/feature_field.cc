@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <nanoflann.hpp>
 #include <stdexcept>
@@ -71,8 +72,8 @@ double inverse_square_weight(const Vec3& u, Vec3* grad) {
 Eigen::Matrix3d inverse_square_hessian(const Vec3& u) {
   const double d = u.norm();
   const double de = d + kWeightEps;
-  const double w1 = -2.0 / (de * de * de);       // dw/dd
-  const double w2 = 6.0 / (de * de * de * de);   // d2w/dd2
+  const double w1 = -2.0 / (de * de * de);      // dw/dd
+  const double w2 = 6.0 / (de * de * de * de);  // d2w/dd2
   const Vec3 n = u / d;
   const Eigen::Matrix3d nn = n * n.transpose();
   return w2 * nn + (w1 / d) * (Eigen::Matrix3d::Identity() - nn);
@@ -320,7 +321,9 @@ FeatureField::Impl::Impl(PointsF p, FeaturesF f, FieldConfig c)
   dim = static_cast<int>(features.cols());
   const Index n = points.rows();
 
-  const Eigen::VectorXd sum = features.cast<double>().colwise().sum().transpose();
+  // Row by row: a double copy of all features could be hundreds of MB.
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(dim);
+  for (Index i = 0; i < n; ++i) sum += features.row(i).cast<double>().transpose();
   mean = (sum / static_cast<double>(n)).cast<float>();
   centroid = points.cast<double>().colwise().mean().transpose();
   rms_radius2 =
@@ -553,8 +556,7 @@ void FeatureField::Impl::tree_terms(const Vec3& x, std::vector<TreeVisit>* stack
       for (std::uint32_t k = node.first; k < node.last; ++k) {
         Vec3 w_grad;
         const double w = inverse_square_weight(x - point(order[k]), &w_grad);
-        terms->push_back(
-            Term{scale * w, scale_grad * w + scale * w_grad, feature_row(order[k])});
+        terms->push_back(Term{scale * w, scale_grad * w + scale * w_grad, feature_row(order[k])});
       }
     } else {
       for (std::uint32_t k = node.num_children; k-- > 0;)

@@ -7,6 +7,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "pipeline/nearest_points.h"
+
 namespace dffeval {
 namespace {
 
@@ -96,8 +98,8 @@ Grasp grasp_of(const GraspParams& p, int64_t i, const torch::Tensor& lower,
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 3; ++c) Rm(r, c) = R[r][c].item<double>();
   g.X_WPalm.linear() = Eigen::Quaterniond(Rm).normalized().toRotationMatrix();
-  g.X_WPalm.translation() = Eigen::Vector3d(t[0].item<double>(), t[1].item<double>(),
-                                            t[2].item<double>());
+  g.X_WPalm.translation() =
+      Eigen::Vector3d(t[0].item<double>(), t[1].item<double>(), t[2].item<double>());
   for (int k = 0; k < kNumHandJoints; ++k) g.joints_rad[k] = q[k].item<double>();
   return g;
 }
@@ -142,6 +144,40 @@ FeaturesF GraspOptimizer::reference_descriptor(const FeatureField& source_field,
 
 namespace {
 
+/// What every energy evaluation of one problem shares.
+struct ProblemTensors {
+  torch::Tensor reference;       // (P, D) source field at the demonstrated hand
+  torch::Tensor cloud;           // (M, 3) target points for penetration
+  torch::Tensor demo_elevation;  // (3,)
+  torch::Tensor demo_q;          // (22,)
+  /// (P,) distance of each demonstrated surface point to the source cloud,
+  /// capped at surface_distance_cap_m, metres.
+  torch::Tensor demo_distance;
+  /// Target cloud (the target field's points) for the surface-distance term.
+  std::shared_ptr<const NearestPoints> target_cloud;
+  Eigen::Vector3d target_centroid = Eigen::Vector3d::Zero();
+};
+
+/// Distance (Q,) from each row of x (Q,3) to its nearest point of `cloud`,
+/// differentiable in x (the nearest point is held fixed, so the gradient is
+/// the unit vector away from it: exact almost everywhere).
+torch::Tensor distance_to_cloud(const NearestPoints& cloud, const torch::Tensor& x) {
+  const torch::Tensor xc = x.detach().to(torch::kFloat32).contiguous();
+  const PointsF xm = Eigen::Map<const PointsF>(xc.data_ptr<float>(), xc.size(0), 3);
+  const std::vector<std::int64_t> nearest = cloud.query(xm);
+  const torch::Tensor all = torch::from_blob(const_cast<float*>(cloud.points().data()),
+                                             {cloud.points().rows(), 3}, torch::kFloat32);
+  const torch::Tensor idx = torch::from_blob(const_cast<std::int64_t*>(nearest.data()),
+                                             {static_cast<int64_t>(nearest.size())}, torch::kInt64);
+  const torch::Tensor p = all.index_select(0, idx).to(x.scalar_type());
+  // 1e-12 m^2 keeps the gradient finite on a cloud point.
+  return ((x - p).pow(2).sum(1) + 1e-12).sqrt();
+}
+
+}  // namespace
+
+namespace {
+
 struct EnergyParts {
   torch::Tensor total;                         // (B,)
   std::map<std::string, torch::Tensor> terms;  // each (B,)
@@ -152,10 +188,8 @@ struct EnergyParts {
 // The energy of a batch of candidates; point_noise (B,P,3) may be undefined.
 static EnergyParts batch_energy(const HandKinematics& hand, const HandSurfacePoints& surface,
                                 const GraspOptimizerConfig& cfg, const FeatureField& target,
-                                const torch::Tensor& reference, const torch::Tensor& cloud,
-                                const torch::Tensor& demo_elevation, const torch::Tensor& demo_q,
-                                const GraspParams& p, const torch::Tensor& point_noise,
-                                FieldTape* tape) {
+                                const ProblemTensors& t, const GraspParams& p,
+                                const torch::Tensor& point_noise, FieldTape* tape) {
   const EnergyWeights& w = cfg.weights;
   const HandKinematics::Poses poses = hand.forward(p.t, p.r6, p.q);
   const torch::Tensor pts = hand_surface_world(poses, surface);  // (B,P,3)
@@ -165,10 +199,18 @@ static EnergyParts batch_energy(const HandKinematics& hand, const HandSurfacePoi
   if (w.feature != 0) {
     const torch::Tensor x = point_noise.defined() ? pts + point_noise : pts;
     const torch::Tensor f = field_at(target, x.reshape({b * np, 3}), tape).reshape({b, np, -1});
-    e.terms["feature"] = (f - reference.unsqueeze(0)).abs().sum(2).mean(1);
+    e.terms["feature"] = (f - t.reference.unsqueeze(0)).abs().sum(2).mean(1);
+  }
+  if (w.surface_distance != 0) {
+    const torch::Tensor d =
+        distance_to_cloud(*t.target_cloud, pts.reshape({b * np, 3})).reshape({b, np});
+    e.terms["surface_distance"] =
+        (d.clamp_max(cfg.surface_distance_cap_m) - t.demo_distance.unsqueeze(0)).abs().mean(1);
   }
   if (w.penetration != 0) {
-    e.terms["penetration"] = hand_penetration_depth(hand, poses, cloud).sum(1);
+    e.terms["penetration"] =
+        torch::relu(hand_penetration_depth(hand, poses, t.cloud) - cfg.penetration_tolerance_m)
+            .sum(1);
   }
   if (w.table != 0) {
     e.terms["table"] =
@@ -183,35 +225,22 @@ static EnergyParts batch_energy(const HandKinematics& hand, const HandSurfacePoi
   if (w.wrist_prior != 0) {
     const torch::Tensor el = axis_elevations(rot6d_to_matrix(p.r6));  // (B,3)
     const torch::Tensor excess =
-        torch::relu((el - demo_elevation.unsqueeze(0)).abs() - cfg.wrist_cone_rad);
+        torch::relu((el - t.demo_elevation.unsqueeze(0)).abs() - cfg.wrist_cone_rad);
     e.terms["wrist_prior"] = (excess * excess).sum(1);
   }
   if (w.joint_prior != 0) {
-    const torch::Tensor dq = p.q - demo_q.unsqueeze(0);
+    const torch::Tensor dq = p.q - t.demo_q.unsqueeze(0);
     e.terms["joint_prior"] = (dq * dq).sum(1);
   }
   const std::map<std::string, double> weight = {
-      {"feature", w.feature},         {"penetration", w.penetration},
-      {"table", w.table},             {"joint_limits", w.joint_limits},
-      {"self_collision", w.self_collision}, {"wrist_prior", w.wrist_prior},
-      {"joint_prior", w.joint_prior}};
+      {"feature", w.feature},           {"surface_distance", w.surface_distance},
+      {"penetration", w.penetration},   {"table", w.table},
+      {"joint_limits", w.joint_limits}, {"self_collision", w.self_collision},
+      {"wrist_prior", w.wrist_prior},   {"joint_prior", w.joint_prior}};
   for (const auto& [name, term] : e.terms) total = total + weight.at(name) * term;
   e.total = total;
   return e;
 }
-
-namespace {
-
-/// What every energy evaluation of one problem shares.
-struct ProblemTensors {
-  torch::Tensor reference;       // (P, D) source field at the demonstrated hand
-  torch::Tensor cloud;           // (M, 3) target points for penetration
-  torch::Tensor demo_elevation;  // (3,)
-  torch::Tensor demo_q;          // (22,)
-  Eigen::Vector3d target_centroid = Eigen::Vector3d::Zero();
-};
-
-}  // namespace
 
 struct OptimizerState {
   const TransferProblem* problem = nullptr;
@@ -250,6 +279,13 @@ static ProblemTensors problem_tensors(const GraspOptimizer& opt, const TransferP
   for (Eigen::Index k = 0; k < m; ++k) cloud_pts.row(k) = tp.row(k * tp.rows() / m);
   t.cloud = points_tensor(cloud_pts);
   t.target_centroid = tp.colwise().mean().cast<double>().transpose();
+  if (opt.config().weights.surface_distance != 0) {
+    const NearestPoints source_cloud(problem.source_field->points());
+    const PointsF demo_pts = opt.surface_points(problem.demo_grasp);
+    t.demo_distance = distance_to_cloud(source_cloud, points_tensor(demo_pts))
+                          .clamp_max(opt.config().surface_distance_cap_m);
+    t.target_cloud = std::make_shared<const NearestPoints>(problem.target_field->points());
+  }
   return t;
 }
 
@@ -260,20 +296,34 @@ std::unique_ptr<OptimizerState> GraspOptimizer::start(const TransferProblem& pro
   state->tensors = problem_tensors(*this, problem, cfg.penetration_points);
   std::mt19937_64 rng(cfg.seed);
 
-  // Starts: the demonstration moved from source to target centroid, turned by
-  // evenly spaced yaws about the vertical through the target centroid.
-  std::vector<Grasp> starts;
-  for (int s = 0; s < cfg.starts; ++s) {
-    const double yaw = 2.0 * kPi * s / cfg.starts + cfg.start_yaw_noise_rad * uniform_pm1(rng);
-    const Eigen::Vector3d noise(uniform_pm1(rng), uniform_pm1(rng),
-                                0.5 * (1.0 + uniform_pm1(rng)));
+  // Candidates: the demonstration moved from source to target centroid,
+  // turned by evenly spaced yaws about the vertical through the target
+  // centroid, plus noise. The `starts` candidates of lowest energy (one
+  // forward pass each, no gradients) become the starts.
+  const int n_candidates = std::max(cfg.starts, cfg.start_candidates);
+  std::vector<Grasp> candidates;
+  for (int s = 0; s < n_candidates; ++s) {
+    const double yaw = 2.0 * kPi * s / n_candidates + cfg.start_yaw_noise_rad * uniform_pm1(rng);
+    const Eigen::Vector3d noise(uniform_pm1(rng), uniform_pm1(rng), 0.5 * (1.0 + uniform_pm1(rng)));
     Eigen::Isometry3d move = Eigen::Isometry3d::Identity();
     move.translate(state->tensors.target_centroid + cfg.start_noise_m * noise);
     move.rotate(Eigen::AngleAxisd(yaw, Eigen::Vector3d::UnitZ()));
     move.translate(-problem.source_centroid);
     Grasp g = problem.demo_grasp;
     g.X_WPalm = move * problem.demo_grasp.X_WPalm;
-    starts.push_back(g);
+    candidates.push_back(g);
+  }
+  std::vector<Grasp> starts;
+  if (n_candidates == cfg.starts) {
+    starts = candidates;
+  } else {
+    torch::NoGradGuard no_grad;
+    const EnergyParts e = batch_energy(hand_, surface_, cfg, *problem.target_field, state->tensors,
+                                       params_of(candidates), torch::Tensor(), nullptr);
+    const torch::Tensor order = std::get<1>(e.total.sort(/*stable=*/true, 0, false));
+    for (int s = 0; s < cfg.starts; ++s) {
+      starts.push_back(candidates[static_cast<std::size_t>(order[s].item<int64_t>())]);
+    }
   }
   GraspParams& p = state->p;
   p = params_of(starts);
@@ -307,9 +357,8 @@ void GraspOptimizer::step(OptimizerState& state) const {
   const int64_t np = static_cast<int64_t>(surface_.body.size());
   if (sigma > 0) noise = torch::randn({cfg.starts, np, 3}, state.gen) * sigma;
   const ProblemTensors& t = state.tensors;
-  const EnergyParts e =
-      batch_energy(hand_, surface_, cfg, *state.problem->target_field, t.reference, t.cloud,
-                   t.demo_elevation, t.demo_q, state.p, noise, &state.tape);
+  const EnergyParts e = batch_energy(hand_, surface_, cfg, *state.problem->target_field, t, state.p,
+                                     noise, &state.tape);
   state.adam->zero_grad();
   e.total.sum().backward();
   state.adam->step();
@@ -324,15 +373,14 @@ OptimizedGrasp GraspOptimizer::finish(OptimizerState& state) const {
   const ProblemTensors& t = state.tensors;
   {
     torch::NoGradGuard no_grad;
-    const EnergyParts e =
-        batch_energy(hand_, surface_, config_, *state.problem->target_field, t.reference,
-                     t.cloud, t.demo_elevation, t.demo_q, state.p, torch::Tensor(), nullptr);
+    const EnergyParts e = batch_energy(hand_, surface_, config_, *state.problem->target_field, t,
+                                       state.p, torch::Tensor(), nullptr);
     const torch::Tensor totals = e.total.to(torch::kFloat64).contiguous();
     out.start_energies.assign(totals.data_ptr<double>(),
                               totals.data_ptr<double>() + config_.starts);
-    out.best_start = static_cast<int>(
-        std::min_element(out.start_energies.begin(), out.start_energies.end()) -
-        out.start_energies.begin());
+    out.best_start =
+        static_cast<int>(std::min_element(out.start_energies.begin(), out.start_energies.end()) -
+                         out.start_energies.begin());
     out.energy.total = out.start_energies[out.best_start];
     for (const auto& [name, term] : e.terms) {
       out.energy.terms[name] = term.index({out.best_start}).item<double>();
@@ -352,9 +400,8 @@ OptimizedGrasp GraspOptimizer::optimize(const TransferProblem& problem) const {
 EnergyTerms GraspOptimizer::energy_of(const TransferProblem& problem, const Grasp& grasp) const {
   torch::NoGradGuard no_grad;
   const ProblemTensors t = problem_tensors(*this, problem, config_.penetration_points);
-  const EnergyParts e = batch_energy(hand_, surface_, config_, *problem.target_field, t.reference,
-                                     t.cloud, t.demo_elevation, t.demo_q, params_of({grasp}),
-                                     torch::Tensor(), nullptr);
+  const EnergyParts e = batch_energy(hand_, surface_, config_, *problem.target_field, t,
+                                     params_of({grasp}), torch::Tensor(), nullptr);
   EnergyTerms out;
   out.total = e.total.index({0}).item<double>();
   for (const auto& [name, term] : e.terms) out.terms[name] = term.index({0}).item<double>();
@@ -373,20 +420,21 @@ double GraspOptimizer::energy_and_gradient(const TransferProblem& problem,
   t.cloud = t.cloud.to(f64);
   t.demo_elevation = t.demo_elevation.to(f64);
   t.demo_q = t.demo_q.to(f64);
+  if (t.demo_distance.defined()) t.demo_distance = t.demo_distance.to(f64);
   const torch::Tensor all = torch::tensor(x, f64);
-  GraspParams p{all.slice(0, 0, 3).reshape({1, 3}).clone().set_requires_grad(true),
-                all.slice(0, 3, 9).reshape({1, 6}).clone().set_requires_grad(true),
-                all.slice(0, 9, kNumParams).reshape({1, kNumHandJoints}).clone().set_requires_grad(true)};
+  GraspParams p{
+      all.slice(0, 0, 3).reshape({1, 3}).clone().set_requires_grad(true),
+      all.slice(0, 3, 9).reshape({1, 6}).clone().set_requires_grad(true),
+      all.slice(0, 9, kNumParams).reshape({1, kNumHandJoints}).clone().set_requires_grad(true)};
   FieldTape tape;
-  const EnergyParts e = batch_energy(hand_, surface_, config_, *problem.target_field, t.reference,
-                                     t.cloud, t.demo_elevation, t.demo_q, p, torch::Tensor(),
-                                     &tape);
+  const EnergyParts e =
+      batch_energy(hand_, surface_, config_, *problem.target_field, t, p, torch::Tensor(), &tape);
   const torch::Tensor total = e.total.sum();
   if (gradient) {
     total.backward();
-    const torch::Tensor g = torch::cat({p.t.grad().reshape(-1), p.r6.grad().reshape(-1),
-                                        p.q.grad().reshape(-1)})
-                                .contiguous();
+    const torch::Tensor g =
+        torch::cat({p.t.grad().reshape(-1), p.r6.grad().reshape(-1), p.q.grad().reshape(-1)})
+            .contiguous();
     gradient->assign(g.data_ptr<double>(), g.data_ptr<double>() + g.numel());
   }
   return total.item<double>();

@@ -25,8 +25,20 @@ struct EnergyWeights {
   /// L1 distance between the target field at the hand's surface points and
   /// the demonstration's reference descriptor (the method's core term).
   double feature = 1.0;
+  /// Not in the published method: mean over surface points of
+  /// |min(d_target, cap) - min(d_demo, cap)|, metres, where d is a surface
+  /// point's distance to the nearest cloud point (target cloud now, source
+  /// cloud in the demonstration). Why: far from the cloud the field tends to
+  /// the mean feature, and with noisy features the mean can be nearer the
+  /// demonstration's descriptor than a wrong surface is, so the feature term
+  /// alone lets the hand drift off the object. This term keeps the hand's
+  /// surface at the demonstrated distances from the object (contact where the
+  /// demo touched, clearance where it did not); the feature term then decides
+  /// where on the object.
+  double surface_distance = 20.0;
   /// Sum over target cloud points of how deep they lie inside the hand's
-  /// collision geoms, per metre.
+  /// collision geoms beyond GraspOptimizerConfig::penetration_tolerance_m,
+  /// per metre.
   double penetration = 20.0;
   /// Sum over hand surface points of how far they are below the table top
   /// plus a margin, per metre.
@@ -66,9 +78,26 @@ struct GraspOptimizerConfig {
   /// a yaw), plus noise of this size, metres and radians.
   double start_noise_m = 0.01;
   double start_yaw_noise_rad = 0.1;
+  /// Not in the published method: this many candidates (yaws every
+  /// 360 / start_candidates degrees) are scored with one energy evaluation
+  /// each, and the `starts` lowest become the starts. Why: gradient descent
+  /// turns a start only by a few degrees about an object, so with 10 starts
+  /// 36 degrees apart the nearest one is often too far from the right yaw;
+  /// scoring 72 candidates costs about what 7 iterations do. Values <=
+  /// starts use the evenly spaced starts directly.
+  int start_candidates = 72;
   /// Table top height (world z), metres, and the clearance the hand keeps.
   double table_height_m = 0.0;
   double table_margin_m = 0.005;
+  /// Cap of the surface-distance term, metres: surface points farther than
+  /// this from the cloud (in the demo and now) do not count.
+  double surface_distance_cap_m = 0.03;
+  /// Depth a cloud point may lie inside the hand before the penetration term
+  /// counts it, metres. The demonstrations, closed in MuJoCo with soft
+  /// contacts, sink 1 to 3 mm into their own object's cloud (box_top's demo
+  /// costs 1.1 in penetration at zero tolerance): without a tolerance the
+  /// demonstrated contact itself is penalized and the optimizer backs off.
+  double penetration_tolerance_m = 0.002;
   /// Target cloud points used by the penetration term (subsampled evenly).
   int penetration_points = 1500;
   EnergyWeights weights;

@@ -146,8 +146,26 @@ HandSurfacePoints sample_hand_surface(const HandKinematics& kin, const HandSurfa
     cumulative[g] = total;
   }
 
-  // Candidates within this distance of another geom (or inside it) are buried.
-  constexpr double kBuriedMarginM = 1e-4;
+  // A candidate is hidden if a 0.1 mm step out along its normal lands inside
+  // another geom (it lies inside the union, or on a face shared with a
+  // touching geom), or if it lies on another geom's surface with a lower
+  // index (coincident surfaces, e.g. a sphere and a capsule end of the same
+  // radius at the same place, keep one copy).
+  constexpr double kStepOutM = 1e-4;
+  constexpr double kCoincidentM = 1e-9;
+  std::vector<Eigen::Isometry3d> X_GP(G);
+  for (int g = 0; g < G; ++g) X_GP[g] = X_PG[g].inverse();
+  auto hidden = [&](int g, const Eigen::Vector3d& p_G, const Eigen::Vector3d& n_G) {
+    const Eigen::Vector3d p_P = X_PG[g] * p_G;
+    const Eigen::Vector3d out_P = X_PG[g] * (p_G + kStepOutM * n_G);
+    for (int h = 0; h < G; ++h) {
+      if (h == g) continue;
+      if (geom_sdf(geoms[h], X_GP[h] * out_P) < 0) return true;
+      const double at = geom_sdf(geoms[h], X_GP[h] * p_P);
+      if (at < -kCoincidentM || (h < g && at < kCoincidentM)) return true;
+    }
+    return false;
+  };
   const int n = config.num_points;
   const long max_attempts = 1000L * n + 10000;
   SeededRng rng(config.seed);
@@ -166,14 +184,7 @@ HandSurfacePoints sample_hand_surface(const HandKinematics& kin, const HandSurfa
         G - 1, static_cast<int>(std::upper_bound(cumulative.begin(), cumulative.end(), u) -
                                 cumulative.begin()));
     const auto [p_G, n_G] = sample_on(geoms[g], rng);
-    if (config.drop_buried) {
-      const Eigen::Vector3d p_P = X_PG[g] * p_G;
-      bool buried = false;
-      for (int h = 0; h < G && !buried; ++h) {
-        buried = h != g && geom_sdf(geoms[h], X_PG[h].inverse() * p_P) < kBuriedMarginM;
-      }
-      if (buried) continue;
-    }
+    if (config.drop_buried && hidden(g, p_G, n_G)) continue;
     const Eigen::Vector3d p_B = geoms[g].R_BG * p_G + geoms[g].p_BG;
     const Eigen::Vector3d n_B = geoms[g].R_BG * n_G;
     out.body.push_back(geoms[g].body);

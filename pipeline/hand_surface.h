@@ -24,10 +24,12 @@ struct HandSurfaceConfig {
   /// Area multiplier for middle phalanges (bodies whose name contains
   /// "middle"), > 0.
   double middle_weight = 3.2;
-  /// Drop candidates lying inside another collision geom of the hand (or
-  /// within 0.1 mm of one) at the zero pose: the hidden parts of overlapping
-  /// primitives (knuckle cylinders under the proximal capsules, the faces where
-  /// the palm boxes meet) are not skin. The remaining area keeps its weights.
+  /// Drop candidates hidden at the zero pose: inside another collision geom
+  /// of the hand, on a face it shares with a touching geom (a 0.1 mm step out
+  /// along the normal lands inside the other), or a duplicate on a coincident
+  /// surface. Overlapping primitives (the thumb base sphere inside the palm
+  /// and the thumb's first capsule, the capsule ends inside their
+  /// neighbours) are not skin. The remaining area keeps its weights.
   bool drop_buried = true;
   /// Seed of the sampler's own RNG (common/seeded_rng.h: portable draws).
   std::uint64_t seed = 0;

@@ -123,15 +123,15 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
   const Eigen::Isometry3d X_WObj0 = world.body_pose(d, target);
   const double rest_z = X_WObj0.translation().z();
 
-  // Penetration of the grasp as given, measured on a scratch copy.
-  {
-    mjData* probe = mj_makeData(m);
-    mj_copyData(probe, m, d);
-    world.teleport_hand(probe, grasp.X_WPalm, grasp.joints_rad);
-    r.initial_penetration_m = hand_penetration_m(world, probe, target, &r.initial_penetration_pair);
-    r.initial_table_penetration_m = hand_penetration_m(world, probe, -1);
-    mj_deleteData(probe);
-  }
+  // Penetration of the grasp as given, measured in place: teleporting the hand
+  // and running mj_forward leave the object's state as it was, and the hand is
+  // teleported to the pre-grasp below anyway (a scratch mjData would cost an
+  // allocation and a copy of the whole solver stack per trial).
+  world.teleport_hand(d, grasp.X_WPalm, grasp.joints_rad);
+  r.initial_penetration_m = hand_penetration_m(world, d, target, &r.initial_penetration_pair);
+  r.initial_table_penetration_m = hand_penetration_m(world, d, -1);
+  const int overflows_before =
+      d->warning[mjWARN_CONTACTFULL].number + d->warning[mjWARN_CNSTRFULL].number;
 
   // Pre-shape: partly open fingers, thumb already rotated into opposition.
   std::array<double, kNumHandJoints> open{};
@@ -203,9 +203,15 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     if (!step()) break;
   }
 
+  // Contacts dropped for lack of room (njmax, nconmax) make the physics wrong.
+  const int overflows = d->warning[mjWARN_CONTACTFULL].number + d->warning[mjWARN_CNSTRFULL].number;
+  if (ok && overflows > overflows_before) {
+    ok = false;
+    r.detail = "contact or constraint buffer full (raise njmax/nconmax in sim/world.cc)";
+  }
   if (!ok) {
     r.failure = FailureMode::kSimError;
-    r.detail = "simulation diverged (NaN or object speed above limit)";
+    if (r.detail.empty()) r.detail = "simulation diverged (NaN or object speed above limit)";
   } else {
     const auto end = summarize_contacts(world, d);
     r.hand_object_contacts_at_end = end.hand_object;

@@ -48,7 +48,9 @@
 // horizontal capsules of radius 2 mm just inside the round outline), and box
 // and basket stand on four capsules of radius 3 mm along their bottom edges
 // (rounded bottom edges; the box parts start 1 mm above the table). Every other
-// part lies at z >= 1 mm.
+// part lies at z >= 1 mm. (The simulated world's table collides as a plane,
+// sim/world.cc, which has exact colliders for every primitive; the feet keep
+// objects stable on box tables too, e.g. in tests and other worlds.)
 //
 // Seen vs novel (by construction, no overlap): every shape parameter of a
 // category has a range [lo, hi] (object_param_ranges()); a draw picks a

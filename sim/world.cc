@@ -65,12 +65,22 @@ std::unique_ptr<World> World::compose(const SceneInstance& scene, const PhysicsS
   x << "<mujoco model=\"dffeval_world\">\n"
     << "<compiler angle=\"radian\" autolimits=\"true\"/>\n"
     // Elliptic cones and impratio 10 follow the Menagerie hand and
-    // DexGraspBench settings (../shared/reference): they hold grasps without slip.
+    // DexGraspBench settings (../shared/reference): they hold grasps without
+    // slip (pyramidal cones or impratio 1 let the wrap demonstrations slip).
+    // Euler, not implicit: MuJoCo's Euler already integrates joint damping
+    // implicitly, the finger servos (kp 3 on >= 1e-3 kg m^2) are far from its
+    // stability limit, and 2.2's implicit integrator (full RNE derivatives)
+    // cost 40% of every step.
     << fmt::format(
            "<option timestep=\"{}\" gravity=\"0 0 -9.81\" cone=\"elliptic\" impratio=\"10\" "
-           "integrator=\"implicit\"/>\n",
+           "integrator=\"Euler\"/>\n",
            physics.timestep_s)
-    << "<size njmax=\"4000\" nconmax=\"1000\"/>\n"
+    // MuJoCo 2.2 sizes the solver stack as about 5 * njmax^2 numbers, and every
+    // mj_makeData / mj_copyData allocates or copies all of it: njmax 4000 cost
+    // 640 MB per mjData and dominated a grasp trial. A cluttered grasp uses a
+    // few hundred constraint rows; 1000 (40 MB of stack) leaves room, and the
+    // executor reports an overflow instead of silently dropping contacts.
+    << "<size njmax=\"1000\" nconmax=\"300\"/>\n"
     << fmt::format(
            "<visual><global offwidth=\"{}\" offheight=\"{}\"/><quality shadowsize=\"0\" "
            "offsamples=\"0\"/>"
@@ -101,11 +111,20 @@ std::unique_ptr<World> World::compose(const SceneInstance& scene, const PhysicsS
         "{:.3f} {:.3f}\" specular=\"0.1 0.1 0.1\"/>\n",
         vec(-dir * 2.0), vec(dir), scene.light_diffuse, scene.light_diffuse, scene.light_diffuse);
   }
+  // The table is drawn as a box but collides as a plane (an invisible geom in
+  // group 3, which the renderer hides). MuJoCo 2.2's box-box collider halves
+  // the depth and adds a contact at a far corner for parallel faces, and a box
+  // table's bounding sphere (0.64 m) sends every hand and object geom to a
+  // narrow-phase test each step; a plane collides exactly and culls everything
+  // above it with one distance test.
   x << fmt::format(
-      "<geom name=\"table\" type=\"box\" size=\"{} {} 0.02\" pos=\"0 0 -0.02\" "
-      "material=\"table_mat\" contype=\"1\" conaffinity=\"1\" condim=\"3\" friction=\"0.6 0.005 "
+      "<geom name=\"table_visual\" type=\"box\" size=\"{} {} 0.02\" pos=\"0 0 -0.02\" "
+      "material=\"table_mat\" contype=\"0\" conaffinity=\"0\"/>\n"
+      "<geom name=\"table\" type=\"plane\" size=\"{} {} 0.01\" pos=\"0 0 0\" group=\"3\" "
+      "rgba=\"0 0 0 0\" contype=\"1\" conaffinity=\"1\" condim=\"3\" friction=\"0.6 0.005 "
       "0.0001\"/>\n",
-      scene.table_half_size_m.x(), scene.table_half_size_m.y());
+      scene.table_half_size_m.x(), scene.table_half_size_m.y(), scene.table_half_size_m.x(),
+      scene.table_half_size_m.y());
   for (const auto& c : scene.cameras) x << camera_xml(c) << "\n";
   x << object_body_mjcf(scene.target.object, "target", scene.target.X_WObj);
   for (std::size_t i = 0; i < scene.clutter.size(); ++i) {

@@ -65,7 +65,8 @@ void read_scene(const StrictYaml& n, SceneFieldConfig* c) {
     pc.ratio = p.get_or("ratio", pc.ratio);
     pc.min_votes = p.get_or("min_votes", pc.min_votes);
     positive(p, "vote_radius_m", pc.vote_radius_m);
-    if (!(pc.keep_fraction > 0 && pc.keep_fraction <= 1)) p.fail("keep_fraction", "must be in (0, 1]");
+    if (!(pc.keep_fraction > 0 && pc.keep_fraction <= 1))
+      p.fail("keep_fraction", "must be in (0, 1]");
     p.reject_unknown_keys();
   }
   if (n.has("field")) {
@@ -89,6 +90,7 @@ void read_scene(const StrictYaml& n, SceneFieldConfig* c) {
 
 void read_weights(const StrictYaml& n, EnergyWeights* w) {
   w->feature = n.get_or("feature", w->feature);
+  w->surface_distance = n.get_or("surface_distance", w->surface_distance);
   w->penetration = n.get_or("penetration", w->penetration);
   w->table = n.get_or("table", w->table);
   w->joint_limits = n.get_or("joint_limits", w->joint_limits);
@@ -113,9 +115,14 @@ void read_optimizer(const StrictYaml& n, GraspOptimizerConfig* c) {
   c->wrist_cone_rad = n.get_or("wrist_cone_rad", c->wrist_cone_rad);
   c->start_noise_m = n.get_or("start_noise_m", c->start_noise_m);
   c->start_yaw_noise_rad = n.get_or("start_yaw_noise_rad", c->start_yaw_noise_rad);
+  c->start_candidates = n.get_or("start_candidates", c->start_candidates);
   c->table_height_m = n.get_or("table_height_m", c->table_height_m);
   c->table_margin_m = n.get_or("table_margin_m", c->table_margin_m);
   c->penetration_points = n.get_or("penetration_points", c->penetration_points);
+  c->surface_distance_cap_m = n.get_or("surface_distance_cap_m", c->surface_distance_cap_m);
+  c->penetration_tolerance_m = n.get_or("penetration_tolerance_m", c->penetration_tolerance_m);
+  if (c->penetration_tolerance_m < 0) n.fail("penetration_tolerance_m", "must be >= 0");
+  if (!(c->surface_distance_cap_m > 0)) n.fail("surface_distance_cap_m", "must be > 0");
   c->seed = n.get_or("seed", c->seed);
   if (c->starts < 1) n.fail("starts", "must be >= 1");
   if (c->iterations < 0) n.fail("iterations", "must be >= 0");

@@ -74,8 +74,8 @@ void run_query_bench(benchmark::State& state, FieldInterpolator interpolator) {
     benchmark::DoNotOptimize(values.data());
     benchmark::DoNotOptimize(jacobian.data());
   }
-  state.counters["queries_per_s"] =
-      benchmark::Counter(static_cast<double>(kQueries), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["queries_per_s"] = benchmark::Counter(
+      static_cast<double>(kQueries), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void BM_FieldQueryDense(benchmark::State& state) {
@@ -101,8 +101,8 @@ void BM_FieldVjpKnn(benchmark::State& state) {
     field.evaluate_vjp(d.queries, &values, &tape);
     benchmark::DoNotOptimize(field.pullback(tape, dL_dF).data());
   }
-  state.counters["queries_per_s"] =
-      benchmark::Counter(static_cast<double>(kQueries), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["queries_per_s"] = benchmark::Counter(
+      static_cast<double>(kQueries), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_FieldVjpKnn)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 

@@ -205,16 +205,18 @@ TEST_P(FieldByInterpolator, PullbackIsJacobianTransposeTimesGradient) {
   }
 }
 
-/// Error of `interpolator` against the dense field at queries within 2 mm of a
-/// 4000-point sphere, as a fraction of each feature's spread.
+/// Error of `interpolator` against the dense field at queries offset from a
+/// 4000-point sphere by [min_offset_m, max_offset_m], as a fraction of each
+/// feature's spread.
 struct Agreement {
   double max = 0.0, mean = 0.0, p95 = 0.0;
 };
-Agreement agreement_with_dense(FieldInterpolator interpolator) {
+Agreement agreement_with_dense(FieldInterpolator interpolator, double min_offset_m,
+                               double max_offset_m) {
   const PointsF p = sphere_points(4000);
   const FeaturesF f = smooth_features(p, 8, 17);
   const Eigen::VectorXd spread = feature_spread(f);
-  const PointsF x = queries_around_sphere(500, -0.002, 0.002, 31);
+  const PointsF x = queries_around_sphere(500, min_offset_m, max_offset_m, 31);
   FeaturesF dense, approx;
   FeatureField(p, f, config_for(FieldInterpolator::kDense)).evaluate(x, &dense);
   FeatureField(p, f, config_for(interpolator)).evaluate(x, &approx);
@@ -227,9 +229,9 @@ Agreement agreement_with_dense(FieldInterpolator interpolator) {
   a.max = errors.back();
   a.mean = std::accumulate(errors.begin(), errors.end(), 0.0) / static_cast<double>(errors.size());
   a.p95 = errors[errors.size() * 95 / 100];
-  std::cout << "[ measured ] " << to_string(interpolator)
-            << " vs dense within 2 mm, error / feature spread: mean " << a.mean << ", p95 " << a.p95
-            << ", max " << a.max << "\n";
+  std::cout << "[ measured ] " << to_string(interpolator) << " vs dense, offsets " << min_offset_m
+            << " to " << max_offset_m << " m, error / feature spread: mean " << a.mean << ", p95 "
+            << a.p95 << ", max " << a.max << "\n";
   return a;
 }
 
@@ -238,17 +240,22 @@ TEST(FeatureField, KnnAgreesWithDenseNearSurface) {
   // a surface) by the mean feature: close on average, a few percent of the
   // spread, up to about a tenth where the local features differ most from the
   // mean. Bounds are the measured values with some margin.
-  const Agreement a = agreement_with_dense(FieldInterpolator::kKnn);
+  const Agreement a = agreement_with_dense(FieldInterpolator::kKnn, -0.002, 0.002);
   EXPECT_LT(a.mean, 0.04);
   EXPECT_LT(a.p95, 0.09);
   EXPECT_LT(a.max, 0.15);
 }
 
-TEST(FeatureField, TreeAgreesWithDenseNearSurface) {
-  const Agreement a = agreement_with_dense(FieldInterpolator::kTree);
-  // Measured on this data: mean 0.23%, p95 0.6%, max 2.5% of the spread.
-  EXPECT_LT(a.mean, 0.003);
-  EXPECT_LT(a.max, 0.04);
+TEST(FeatureField, TreeAgreesWithDenseNearAndOffSurface) {
+  // The tree approximates the whole dense sum, so it also holds off the
+  // surface, where the kNN field has gone over to the mean.
+  // Bounds: measured (near: mean 0.1%, max 0.5%; off: 0.3%, 2.4%) plus margin.
+  const Agreement near = agreement_with_dense(FieldInterpolator::kTree, -0.002, 0.002);
+  EXPECT_LT(near.mean, 0.002);
+  EXPECT_LT(near.max, 0.008);
+  const Agreement off = agreement_with_dense(FieldInterpolator::kTree, 0.01, 0.1);
+  EXPECT_LT(off.mean, 0.005);
+  EXPECT_LT(off.max, 0.035);
 }
 
 TEST_P(FieldByInterpolator, FarFromTheCloudTendsToTheMean) {

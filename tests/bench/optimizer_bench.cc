@@ -1,0 +1,88 @@
+// Grasp optimizer speed: one Adam iteration of the published-size problem
+// (10 starts x 500 hand surface points, 31 parameters each) on a rendered
+// scene (mug_wrap's source scene, geometric backbone, refined, vote-pruned),
+// one thread.
+//   BM_OptimizerStepKnn    with the kNN field (the default)
+//   BM_OptimizerStepDense  with the published dense field
+// Issue #4's target: kNN at least 50x faster than dense, same run.
+// main() is in dffeval_bench.cc.
+
+#include <benchmark/benchmark.h>
+#include <mujoco/mujoco.h>
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "eval/demonstration.h"
+#include "eval/methods/sparsedff_method.h"
+#include "eval/trial_runner.h"
+#include "sim/rgbd_renderer.h"
+#include "sim/scene_spec.h"
+#include "sim/world.h"
+
+namespace dffeval {
+namespace {
+
+struct RenderedSource {
+  Observation observation;
+  Grasp demo_grasp;
+};
+
+const RenderedSource& rendered_source() {
+  static const RenderedSource source = [] {
+    RenderedSource s;
+    const Demonstration demo = load_demonstration("mug_wrap");
+    const auto world = World::compose(source_scene_instance(demo, load_scene_spec("clean")));
+    mjData* d = world->make_settled_data();
+    RgbdRenderer renderer;
+    s.observation = renderer.render(*world, d).observation;
+    s.demo_grasp = demo.grasp_in_world(world->body_pose(d, world->target_body()));
+    mj_deleteData(d);
+    return s;
+  }();
+  return source;
+}
+
+void optimizer_step(benchmark::State& state, FieldInterpolator interpolator) {
+  at::set_num_threads(1);
+  SparseDffConfig config = sparsedff_variant("sparsedff");
+  config.cache_dir = "off";
+  config.scene.field.interpolator = interpolator;
+  SparseDffPipeline pipeline(config);
+  const RenderedSource& src = rendered_source();
+  const auto model = pipeline.source_model(src.observation);
+  // The target is the source scene itself: the cost does not depend on it.
+  TransferProblem problem;
+  problem.source_field = model->field->field.get();
+  problem.demo_grasp = src.demo_grasp;
+  problem.source_centroid = model->centroid;
+  problem.target_field = model->field->field.get();
+  problem.target_points = model->field->points;
+  const GraspOptimizer& optimizer = pipeline.optimizer();
+  auto run = optimizer.start(problem);
+  int steps = 0;
+  for (auto _ : state) {
+    if (steps == optimizer.config().iterations) {
+      state.PauseTiming();
+      run = optimizer.start(problem);
+      steps = 0;
+      state.ResumeTiming();
+    }
+    optimizer.step(*run);
+    ++steps;
+  }
+  state.counters["field_points"] = static_cast<double>(model->field->field->size());
+  state.counters["starts"] = optimizer.config().starts;
+}
+
+void BM_OptimizerStepKnn(benchmark::State& state) {
+  optimizer_step(state, FieldInterpolator::kKnn);
+}
+void BM_OptimizerStepDense(benchmark::State& state) {
+  optimizer_step(state, FieldInterpolator::kDense);
+}
+BENCHMARK(BM_OptimizerStepKnn)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_OptimizerStepDense)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+}  // namespace
+}  // namespace dffeval
