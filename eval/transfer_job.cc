@@ -1,5 +1,6 @@
 #include "eval/transfer_job.h"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -26,6 +27,15 @@ namespace fs = std::filesystem;
 
 void set_torch_threads(int threads) {
   at::set_num_threads(std::max(1, threads));
+  // LibTorch on Debian calls OpenBLAS (libopenblas0-pthread), whose own thread
+  // pool ignores at::set_num_threads and spins in sched_yield beside the
+  // harness's workers: one optimizer iteration took 37 ms instead of 30 ms
+  // (BM_OptimizerStepKnn). Looked up at run time: with reference BLAS the
+  // symbol is absent and nothing needs doing.
+  using SetThreads = void (*)(int);
+  if (auto* set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set(std::max(1, threads));
+  }
 }
 
 namespace {
@@ -139,7 +149,8 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
 
   log << fmt::format("energy {:.4f} (best of {} starts: start {})\n", result.energy.total,
                      result.start_energies.size(), result.best_start);
-  for (const auto& [term, v] : result.energy.terms) log << fmt::format("  {:<15} {:.5f}\n", term, v);
+  for (const auto& [term, v] : result.energy.terms)
+    log << fmt::format("  {:<15} {:.5f}\n", term, v);
   log << fmt::format(
       "timing: source model {:.2f} s{}, target field {:.2f} s, optimization {:.2f} s\n", t_source,
       source->from_disk_cache ? " (disk cache)" : "", t_target, t_opt);
@@ -169,8 +180,7 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
         execute_grasp(*target_live->world, target_live->d, result.grasp, ExecutionConfig{});
     j["execution"] = ex.to_json();
     log << fmt::format("executed: {} (object lift {:.3f} m, {})\n",
-                       ex.success ? "SUCCESS" : "failure", ex.object_lift_m,
-                       to_string(ex.failure));
+                       ex.success ? "SUCCESS" : "failure", ex.object_lift_m, to_string(ex.failure));
   }
   std::ofstream(out / "grasp.json") << j.dump(2) << "\n";
   log << fmt::format("wrote {}\n", (out / "grasp.json").string());

@@ -289,9 +289,11 @@ static ProblemTensors problem_tensors(const GraspOptimizer& opt, const TransferP
   return t;
 }
 
-std::unique_ptr<OptimizerState> GraspOptimizer::start(const TransferProblem& problem) const {
+void OptimizerStateDeleter::operator()(OptimizerState* state) const { delete state; }
+
+OptimizerRun GraspOptimizer::start(const TransferProblem& problem) const {
   const GraspOptimizerConfig& cfg = config_;
-  auto state = std::make_unique<OptimizerState>();
+  OptimizerRun state(new OptimizerState());
   state->problem = &problem;
   state->tensors = problem_tensors(*this, problem, cfg.penetration_points);
   std::mt19937_64 rng(cfg.seed);

@@ -134,6 +134,11 @@ struct TransferProblem {
 
 /// An optimization in progress (for benchmarks and step-by-step callers).
 struct OptimizerState;
+/// Deletes an OptimizerState where its type is complete (grasp_optimizer.cc).
+struct OptimizerStateDeleter {
+  void operator()(OptimizerState* state) const;
+};
+using OptimizerRun = std::unique_ptr<OptimizerState, OptimizerStateDeleter>;
 
 class GraspOptimizer {
  public:
@@ -149,7 +154,7 @@ class GraspOptimizer {
   PointsF surface_points(const Grasp& grasp) const;
   /// optimize() in three parts: set up the starts, run one Adam iteration,
   /// pick the winner.
-  std::unique_ptr<OptimizerState> start(const TransferProblem& problem) const;
+  OptimizerRun start(const TransferProblem& problem) const;
   void step(OptimizerState& state) const;
   OptimizedGrasp finish(OptimizerState& state) const;
 

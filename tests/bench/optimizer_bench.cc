@@ -15,6 +15,7 @@
 
 #include "eval/demonstration.h"
 #include "eval/methods/sparsedff_method.h"
+#include "eval/transfer_job.h"
 #include "eval/trial_runner.h"
 #include "sim/rgbd_renderer.h"
 #include "sim/scene_spec.h"
@@ -44,7 +45,7 @@ const RenderedSource& rendered_source() {
 }
 
 void optimizer_step(benchmark::State& state, FieldInterpolator interpolator) {
-  at::set_num_threads(1);
+  set_torch_threads(1);
   SparseDffConfig config = sparsedff_variant("sparsedff");
   config.cache_dir = "off";
   config.scene.field.interpolator = interpolator;

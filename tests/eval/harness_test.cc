@@ -120,6 +120,29 @@ TEST(Harness, SameSeedSameResultsWhateverTheJobs) {
   }
 }
 
+TEST(Harness, SmokeSuiteRunsWithSparseDffByDefault) {
+  // The CI regression run of the real method: every task on a seen and a
+  // novel instance, source fields computed from scratch (empty cache).
+  const fs::path out = temp_dir("smoke_sparsedff");
+  const auto r = run("--suite smoke --jobs 2 --quiet --out " + (out / "run").string(),
+                     "DFFEVAL_CACHE=" + (out / "cache").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(out / "run" / "summary.json");
+  const auto s = nlohmann::json::parse(in);
+  EXPECT_EQ(s["method"], "sparsedff");
+  const int trials = s["overall"]["trials"].get<int>();
+  // One trial per task and object set (seen, novel).
+  EXPECT_EQ(trials, static_cast<int>(s["rows"].size()));
+  EXPECT_GE(trials, 12);
+  // A regression floor, far below what the method reaches (README results),
+  // so that only a real break fails it.
+  EXPECT_GE(s["overall"]["successes"].get<int>(), trials / 2) << r.output;
+  for (const auto& t : read_jsonl(out / "run" / "trials.jsonl")) {
+    EXPECT_TRUE(t["timing_s"].contains("method.optimize")) << t["id"];
+    EXPECT_TRUE(t["method_metrics"].contains("energy")) << t["id"];
+  }
+}
+
 TEST(Harness, BadInputsGiveExitCode2AndNameTheProblem) {
   const fs::path dir = temp_dir("bad");
   auto r = run("--suite no_such_suite");
