@@ -18,13 +18,13 @@
 #include "eval/demonstration.h"
 #include "eval/field_evaluation.h"
 #include "eval/field_views.h"
-#include "eval/scene_recipe.h"
-#include "eval/train_backbone_job.h"
-#include "eval/transfer_job.h"
 #include "eval/grasp_method.h"
 #include "eval/result_report.h"
+#include "eval/scene_recipe.h"
 #include "eval/suite.h"
 #include "eval/suite_runner.h"
+#include "eval/train_backbone_job.h"
+#include "eval/transfer_job.h"
 #include "eval/trial_runner.h"
 #include "pipeline/observation_io.h"
 #include "sim/rgbd_renderer.h"
@@ -277,14 +277,13 @@ int main(int argc, char** argv) {
   auth->add_option("--fingers", author.fingers, "finger direction (palm +z) in the object frame")
       ->expected(3)
       ->required();
-  auth->add_option("--preset", author.preset, "closure: power | pinch | tripod")
+  auth->add_option("--preset", author.preset, "closure: power | power_flat | pinch | tripod")
       ->capture_default_str();
   auth->add_option("--out", author.out, "file (default assets/demos/TASK.yaml)");
 
   TrainBackboneOptions train;
   auto* tb = app.add_subcommand(
-      "train-backbone",
-      "train the learned dense-descriptor backbone on renders of seen instances");
+      "train-backbone", "train the learned dense-descriptor backbone on renders of seen instances");
   tb->add_option("--steps", train.steps, "optimizer steps")->capture_default_str();
   tb->add_option("--scenes", train.scenes, "training scenes rendered")->capture_default_str();
   tb->add_option("--seed", train.seed, "seed of everything")->capture_default_str();
@@ -309,8 +308,8 @@ int main(int argc, char** argv) {
   vi->add_option("--out", vis.out, "output folder (default results/vis)");
 
   FieldEvalOptions fe;
-  auto* fev = app.add_subcommand(
-      "fieldeval", "measure feature-field quality against simulator ground truth");
+  auto* fev = app.add_subcommand("fieldeval",
+                                 "measure feature-field quality against simulator ground truth");
   fev->add_option("--suite", fe.suite, "suite whose tasks/scenes are used")->capture_default_str();
   fev->add_option("--pairs", fe.pairs, "scene pairs per category")->capture_default_str();
   fev->add_option("--categories", fe.categories, "only these categories");

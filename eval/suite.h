@@ -18,8 +18,8 @@ struct SuiteSpec {
   std::string description;
   std::filesystem::path file;
   std::uint64_t seed = 1;
-  /// Method used when the command line names none.
-  std::string method = "oracle-pose";
+  /// Method used when the command line names none (suite key `method`).
+  std::string method = "sparsedff";
   std::vector<std::string> tasks;
   std::vector<InstanceSet> object_sets;
   std::vector<std::string> scene_sets;

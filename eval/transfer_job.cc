@@ -154,8 +154,11 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
   log << fmt::format(
       "timing: source model {:.2f} s{}, target field {:.2f} s, optimization {:.2f} s\n", t_source,
       source->from_disk_cache ? " (disk cache)" : "", t_target, t_opt);
+  std::string parts;
+  for (const auto& [part, sec] : result.timing_s) parts += fmt::format(" {} {:.2f}", part, sec);
+  log << "optimization by part (s):" << parts << "\n";
 
-  const fs::path out = fs::path(o.out).is_absolute() ? fs::path(o.out) : fs::path(o.out);
+  const fs::path out(o.out);
   fs::create_directories(out);
   nlohmann::json j;
   j["task"] = demo.task;
@@ -167,6 +170,7 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
   j["start_energies"] = result.start_energies;
   j["best_start"] = result.best_start;
   j["timing_s"] = {{"source_model", t_source}, {"target_field", t_target}, {"optimize", t_opt}};
+  for (const auto& [part, sec] : result.timing_s) j["timing_s"]["optimize." + part] = sec;
   if (recipe) j["target_scene_recipe"] = recipe_to_json(*recipe);
   j["provenance"] = provenance();
 

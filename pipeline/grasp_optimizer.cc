@@ -3,10 +3,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <stdexcept>
 
+#include "pipeline/cloud_clusters.h"
 #include "pipeline/nearest_points.h"
 
 namespace dffeval {
@@ -156,6 +158,9 @@ struct ProblemTensors {
   /// Target cloud (the target field's points) for the surface-distance term.
   std::shared_ptr<const NearestPoints> target_cloud;
   Eigen::Vector3d target_centroid = Eigen::Vector3d::Zero();
+  /// Where candidate starts are centred: the clusters' centroids (largest
+  /// first), or the whole cloud's centroid.
+  std::vector<Eigen::Vector3d> start_centres;
 };
 
 /// Distance (Q,) from each row of x (Q,3) to its nearest point of `cloud`,
@@ -189,28 +194,41 @@ struct EnergyParts {
 static EnergyParts batch_energy(const HandKinematics& hand, const HandSurfacePoints& surface,
                                 const GraspOptimizerConfig& cfg, const FeatureField& target,
                                 const ProblemTensors& t, const GraspParams& p,
-                                const torch::Tensor& point_noise, FieldTape* tape) {
+                                const torch::Tensor& point_noise, FieldTape* tape,
+                                std::map<std::string, double>* timing_s = nullptr) {
+  // Seconds per part of the forward pass, accumulated into *timing_s.
+  auto clock = std::chrono::steady_clock::now();
+  auto lap = [&](const char* part) {
+    if (!timing_s) return;
+    const auto now = std::chrono::steady_clock::now();
+    (*timing_s)[part] += std::chrono::duration<double>(now - clock).count();
+    clock = now;
+  };
   const EnergyWeights& w = cfg.weights;
   const HandKinematics::Poses poses = hand.forward(p.t, p.r6, p.q);
   const torch::Tensor pts = hand_surface_world(poses, surface);  // (B,P,3)
   const int64_t b = pts.size(0), np = pts.size(1);
+  lap("kinematics");
   EnergyParts e;
   torch::Tensor total = torch::zeros({b}, p.t.options().requires_grad(false));
   if (w.feature != 0) {
     const torch::Tensor x = point_noise.defined() ? pts + point_noise : pts;
     const torch::Tensor f = field_at(target, x.reshape({b * np, 3}), tape).reshape({b, np, -1});
     e.terms["feature"] = (f - t.reference.unsqueeze(0)).abs().sum(2).mean(1);
+    lap("feature");
   }
   if (w.surface_distance != 0) {
     const torch::Tensor d =
         distance_to_cloud(*t.target_cloud, pts.reshape({b * np, 3})).reshape({b, np});
     e.terms["surface_distance"] =
         (d.clamp_max(cfg.surface_distance_cap_m) - t.demo_distance.unsqueeze(0)).abs().mean(1);
+    lap("surface_distance");
   }
   if (w.penetration != 0) {
     e.terms["penetration"] =
         torch::relu(hand_penetration_depth(hand, poses, t.cloud) - cfg.penetration_tolerance_m)
             .sum(1);
+    lap("penetration");
   }
   if (w.table != 0) {
     e.terms["table"] =
@@ -239,6 +257,7 @@ static EnergyParts batch_energy(const HandKinematics& hand, const HandSurfacePoi
       {"wrist_prior", w.wrist_prior},   {"joint_prior", w.joint_prior}};
   for (const auto& [name, term] : e.terms) total = total + weight.at(name) * term;
   e.total = total;
+  lap("other_terms");
   return e;
 }
 
@@ -251,6 +270,7 @@ struct OptimizerState {
   std::vector<std::vector<double>> history;
   int iteration = 0;
   FieldTape tape;
+  std::map<std::string, double> timing_s;
 };
 
 static ProblemTensors problem_tensors(const GraspOptimizer& opt, const TransferProblem& problem,
@@ -279,6 +299,10 @@ static ProblemTensors problem_tensors(const GraspOptimizer& opt, const TransferP
   for (Eigen::Index k = 0; k < m; ++k) cloud_pts.row(k) = tp.row(k * tp.rows() / m);
   t.cloud = points_tensor(cloud_pts);
   t.target_centroid = tp.colwise().mean().cast<double>().transpose();
+  if (opt.config().starts_on_every_cluster) {
+    t.start_centres = cluster_centroids(tp, opt.config().clusters);
+  }
+  if (t.start_centres.empty()) t.start_centres.push_back(t.target_centroid);
   if (opt.config().weights.surface_distance != 0) {
     const NearestPoints source_cloud(problem.source_field->points());
     const PointsF demo_pts = opt.surface_points(problem.demo_grasp);
@@ -302,27 +326,41 @@ OptimizerRun GraspOptimizer::start(const TransferProblem& problem) const {
   // turned by evenly spaced yaws about the vertical through the target
   // centroid, plus noise. The `starts` candidates of lowest energy (one
   // forward pass each, no gradients) become the starts.
-  const int n_candidates = std::max(cfg.starts, cfg.start_candidates);
+  const int per_centre = std::max(1, cfg.start_candidates);
   std::vector<Grasp> candidates;
-  for (int s = 0; s < n_candidates; ++s) {
-    const double yaw = 2.0 * kPi * s / n_candidates + cfg.start_yaw_noise_rad * uniform_pm1(rng);
-    const Eigen::Vector3d noise(uniform_pm1(rng), uniform_pm1(rng), 0.5 * (1.0 + uniform_pm1(rng)));
-    Eigen::Isometry3d move = Eigen::Isometry3d::Identity();
-    move.translate(state->tensors.target_centroid + cfg.start_noise_m * noise);
-    move.rotate(Eigen::AngleAxisd(yaw, Eigen::Vector3d::UnitZ()));
-    move.translate(-problem.source_centroid);
-    Grasp g = problem.demo_grasp;
-    g.X_WPalm = move * problem.demo_grasp.X_WPalm;
-    candidates.push_back(g);
+  for (const Eigen::Vector3d& centre : state->tensors.start_centres) {
+    for (int s = 0; s < per_centre; ++s) {
+      const double yaw = 2.0 * kPi * s / per_centre + cfg.start_yaw_noise_rad * uniform_pm1(rng);
+      const Eigen::Vector3d noise(uniform_pm1(rng), uniform_pm1(rng),
+                                  0.5 * (1.0 + uniform_pm1(rng)));
+      Eigen::Isometry3d move = Eigen::Isometry3d::Identity();
+      move.translate(centre + cfg.start_noise_m * noise);
+      move.rotate(Eigen::AngleAxisd(yaw, Eigen::Vector3d::UnitZ()));
+      move.translate(-problem.source_centroid);
+      Grasp g = problem.demo_grasp;
+      g.X_WPalm = move * problem.demo_grasp.X_WPalm;
+      candidates.push_back(g);
+    }
+  }
+  // Fewer candidates than starts: repeat them (their point noise differs).
+  for (std::size_t k = 0; candidates.size() < static_cast<std::size_t>(cfg.starts); ++k) {
+    candidates.push_back(candidates[k]);
   }
   std::vector<Grasp> starts;
-  if (n_candidates == cfg.starts) {
+  if (candidates.size() == static_cast<std::size_t>(cfg.starts)) {
     starts = candidates;
   } else {
+    // Scored in chunks of per_centre to bound memory; ties keep the order.
     torch::NoGradGuard no_grad;
-    const EnergyParts e = batch_energy(hand_, surface_, cfg, *problem.target_field, state->tensors,
-                                       params_of(candidates), torch::Tensor(), nullptr);
-    const torch::Tensor order = std::get<1>(e.total.sort(/*stable=*/true, 0, false));
+    std::vector<torch::Tensor> totals;
+    for (std::size_t a = 0; a < candidates.size(); a += per_centre) {
+      const std::size_t b = std::min(candidates.size(), a + per_centre);
+      const std::vector<Grasp> chunk(candidates.begin() + a, candidates.begin() + b);
+      totals.push_back(batch_energy(hand_, surface_, cfg, *problem.target_field, state->tensors,
+                                    params_of(chunk), torch::Tensor(), nullptr)
+                           .total);
+    }
+    const torch::Tensor order = std::get<1>(torch::cat(totals).sort(/*stable=*/true, 0, false));
     for (int s = 0; s < cfg.starts; ++s) {
       starts.push_back(candidates[static_cast<std::size_t>(order[s].item<int64_t>())]);
     }
@@ -360,10 +398,15 @@ void GraspOptimizer::step(OptimizerState& state) const {
   if (sigma > 0) noise = torch::randn({cfg.starts, np, 3}, state.gen) * sigma;
   const ProblemTensors& t = state.tensors;
   const EnergyParts e = batch_energy(hand_, surface_, cfg, *state.problem->target_field, t, state.p,
-                                     noise, &state.tape);
+                                     noise, &state.tape, &state.timing_s);
+  auto t0 = std::chrono::steady_clock::now();
   state.adam->zero_grad();
   e.total.sum().backward();
+  auto t1 = std::chrono::steady_clock::now();
+  state.timing_s["backward"] += std::chrono::duration<double>(t1 - t0).count();
   state.adam->step();
+  state.timing_s["adam"] +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   const torch::Tensor totals = e.total.detach().to(torch::kFloat64).contiguous();
   state.history.emplace_back(totals.data_ptr<double>(), totals.data_ptr<double>() + cfg.starts);
   ++state.iteration;
@@ -389,6 +432,7 @@ OptimizedGrasp GraspOptimizer::finish(OptimizerState& state) const {
     }
   }
   for (const auto& h : state.history) out.energy_history.push_back(h[out.best_start]);
+  out.timing_s = state.timing_s;
   out.grasp = grasp_of(state.p, out.best_start, hand_.joint_lower(), hand_.joint_upper());
   return out;
 }

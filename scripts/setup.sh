@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
-./build/eval/dffeval --suite smoke
+./build/eval/dffeval --suite smoke --jobs "$(nproc)"

@@ -116,6 +116,12 @@ void read_optimizer(const StrictYaml& n, GraspOptimizerConfig* c) {
   c->start_noise_m = n.get_or("start_noise_m", c->start_noise_m);
   c->start_yaw_noise_rad = n.get_or("start_yaw_noise_rad", c->start_yaw_noise_rad);
   c->start_candidates = n.get_or("start_candidates", c->start_candidates);
+  c->starts_on_every_cluster = n.get_or("starts_on_every_cluster", c->starts_on_every_cluster);
+  c->clusters.link_distance_m = n.get_or("cluster_link_distance_m", c->clusters.link_distance_m);
+  c->clusters.min_points = n.get_or("cluster_min_points", c->clusters.min_points);
+  c->clusters.max_clusters = n.get_or("max_clusters", c->clusters.max_clusters);
+  if (!(c->clusters.link_distance_m > 0)) n.fail("cluster_link_distance_m", "must be > 0");
+  if (c->clusters.max_clusters < 1) n.fail("max_clusters", "must be >= 1");
   c->table_height_m = n.get_or("table_height_m", c->table_height_m);
   c->table_margin_m = n.get_or("table_margin_m", c->table_margin_m);
   c->penetration_points = n.get_or("penetration_points", c->penetration_points);

@@ -93,7 +93,8 @@ void save_source(const std::filesystem::path& dir, const PointCloud& cloud, cons
   // Written to a temporary folder and renamed, so a reader never sees half a
   // cache entry and two workers racing on one key both end up with a whole one.
   const std::filesystem::path tmp =
-      dir.string() + ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+      dir.string() + ".tmp" +
+      std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
   std::filesystem::create_directories(tmp);
   const int64_t n = static_cast<int64_t>(cloud.size());
   torch::Tensor p = torch::empty({n, 3}, torch::kFloat64);
@@ -271,6 +272,7 @@ MethodOutput SparseDffMethod::plan(const MethodInput& in) {
   auto t0 = std::chrono::steady_clock::now();
   const OptimizedGrasp g = pipeline_.transfer(*source, target, in.demo_grasp);
   out.timing_s["optimize"] = seconds_since(t0);
+  for (const auto& [part, sec] : g.timing_s) out.timing_s["optimize." + part] = sec;
   out.grasp = g.grasp;
   out.metrics["energy"] = g.energy.total;
   out.metrics["energy_terms"] = g.energy.terms;
