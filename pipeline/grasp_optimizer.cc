@@ -158,9 +158,6 @@ struct ProblemTensors {
   /// Target cloud (the target field's points) for the surface-distance term.
   std::shared_ptr<const NearestPoints> target_cloud;
   Eigen::Vector3d target_centroid = Eigen::Vector3d::Zero();
-  /// Where candidate starts are centred: the clusters' centroids (largest
-  /// first), or the whole cloud's centroid.
-  std::vector<Eigen::Vector3d> start_centres;
 };
 
 /// Distance (Q,) from each row of x (Q,3) to its nearest point of `cloud`,
@@ -299,10 +296,6 @@ static ProblemTensors problem_tensors(const GraspOptimizer& opt, const TransferP
   for (Eigen::Index k = 0; k < m; ++k) cloud_pts.row(k) = tp.row(k * tp.rows() / m);
   t.cloud = points_tensor(cloud_pts);
   t.target_centroid = tp.colwise().mean().cast<double>().transpose();
-  if (opt.config().starts_on_every_cluster) {
-    t.start_centres = cluster_centroids(tp, opt.config().clusters);
-  }
-  if (t.start_centres.empty()) t.start_centres.push_back(t.target_centroid);
   if (opt.config().weights.surface_distance != 0) {
     const NearestPoints source_cloud(problem.source_field->points());
     const PointsF demo_pts = opt.surface_points(problem.demo_grasp);
@@ -328,7 +321,12 @@ OptimizerRun GraspOptimizer::start(const TransferProblem& problem) const {
   // forward pass each, no gradients) become the starts.
   const int per_centre = std::max(1, cfg.start_candidates);
   std::vector<Grasp> candidates;
-  for (const Eigen::Vector3d& centre : state->tensors.start_centres) {
+  // Candidates are centred on every cluster of the target cloud (largest
+  // first), or on the whole cloud's centroid; only starts need them.
+  std::vector<Eigen::Vector3d> centres;
+  if (cfg.starts_on_every_cluster) centres = cluster_centroids(problem.target_points, cfg.clusters);
+  if (centres.empty()) centres.push_back(state->tensors.target_centroid);
+  for (const Eigen::Vector3d& centre : centres) {
     for (int s = 0; s < per_centre; ++s) {
       const double yaw = 2.0 * kPi * s / per_centre + cfg.start_yaw_noise_rad * uniform_pm1(rng);
       const Eigen::Vector3d noise(uniform_pm1(rng), uniform_pm1(rng),
