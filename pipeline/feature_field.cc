@@ -831,6 +831,16 @@ void FeatureField::evaluate_vjp(const PointsF& x, FeaturesF* values, FieldTape* 
   });
 }
 
+std::vector<std::int64_t> FieldTape::nearest_points() const {
+  std::vector<std::int64_t> out;
+  if (neighbours_per_query_ == 0) return out;
+  // knnSearch returns neighbours sorted by distance: the first is nearest.
+  out.resize(size());
+  for (std::size_t q = 0; q < out.size(); ++q)
+    out[q] = neighbours_[q * static_cast<std::size_t>(neighbours_per_query_)];
+  return out;
+}
+
 PointsF FeatureField::pullback(const FieldTape& tape, const FeaturesF& dL_dF) const {
   if (tape.field_ != impl_.get())
     throw std::invalid_argument("FeatureField::pullback: the tape was recorded by another field");

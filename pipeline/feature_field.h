@@ -110,6 +110,12 @@ class FieldTape {
  public:
   /// Number of queries recorded (0 before a forward pass).
   std::size_t size() const { return static_cast<std::size_t>(x_.rows()); }
+  /// kKnn tapes: for each recorded query, the index (into the field's
+  /// points) of its nearest point, found by the forward pass's neighbour
+  /// search anyway; callers that also need distances to the cloud (the grasp
+  /// energy's surface-distance term) reuse it instead of searching again.
+  /// Empty for the other interpolators, which do not record neighbours.
+  std::vector<std::int64_t> nearest_points() const;
 
  private:
   friend class FeatureField;

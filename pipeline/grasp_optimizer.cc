@@ -162,11 +162,16 @@ struct ProblemTensors {
 
 /// Distance (Q,) from each row of x (Q,3) to its nearest point of `cloud`,
 /// differentiable in x (the nearest point is held fixed, so the gradient is
-/// the unit vector away from it: exact almost everywhere).
-torch::Tensor distance_to_cloud(const NearestPoints& cloud, const torch::Tensor& x) {
-  const torch::Tensor xc = x.detach().to(torch::kFloat32).contiguous();
-  const PointsF xm = Eigen::Map<const PointsF>(xc.data_ptr<float>(), xc.size(0), 3);
-  const std::vector<std::int64_t> nearest = cloud.query(xm);
+/// the unit vector away from it: exact almost everywhere). `known_nearest`,
+/// when not empty, holds those nearest indices already (from the feature
+/// field's neighbour search over the same points), saving a second search.
+torch::Tensor distance_to_cloud(const NearestPoints& cloud, const torch::Tensor& x,
+                                std::vector<std::int64_t> known_nearest = {}) {
+  std::vector<std::int64_t> nearest = std::move(known_nearest);
+  if (nearest.empty()) {
+    const torch::Tensor xc = x.detach().to(torch::kFloat32).contiguous();
+    nearest = cloud.query(Eigen::Map<const PointsF>(xc.data_ptr<float>(), xc.size(0), 3));
+  }
   const torch::Tensor all = torch::from_blob(const_cast<float*>(cloud.points().data()),
                                              {cloud.points().rows(), 3}, torch::kFloat32);
   const torch::Tensor idx = torch::from_blob(const_cast<std::int64_t*>(nearest.data()),
@@ -208,15 +213,21 @@ static EnergyParts batch_energy(const HandKinematics& hand, const HandSurfacePoi
   lap("kinematics");
   EnergyParts e;
   torch::Tensor total = torch::zeros({b}, p.t.options().requires_grad(false));
+  // The feature and surface-distance terms probe the target at the same
+  // (noisy during the optimization) surface points.
+  const torch::Tensor x = (point_noise.defined() ? pts + point_noise : pts).reshape({b * np, 3});
+  std::vector<std::int64_t> nearest;
   if (w.feature != 0) {
-    const torch::Tensor x = point_noise.defined() ? pts + point_noise : pts;
-    const torch::Tensor f = field_at(target, x.reshape({b * np, 3}), tape).reshape({b, np, -1});
+    const torch::Tensor f = field_at(target, x, tape).reshape({b, np, -1});
     e.terms["feature"] = (f - t.reference.unsqueeze(0)).abs().sum(2).mean(1);
+    // t.target_cloud holds the target field's points, so the field's nearest
+    // neighbours are the cloud's.
+    if (tape != nullptr) nearest = tape->nearest_points();
     lap("feature");
   }
   if (w.surface_distance != 0) {
     const torch::Tensor d =
-        distance_to_cloud(*t.target_cloud, pts.reshape({b * np, 3})).reshape({b, np});
+        distance_to_cloud(*t.target_cloud, x, std::move(nearest)).reshape({b, np});
     e.terms["surface_distance"] =
         (d.clamp_max(cfg.surface_distance_cap_m) - t.demo_distance.unsqueeze(0)).abs().mean(1);
     lap("surface_distance");
