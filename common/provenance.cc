@@ -6,6 +6,8 @@
 #include <map>
 #include <mutex>
 
+#include "git_commit.h"  // generated at build time: DFFEVAL_GIT_COMMIT
+
 namespace dffeval {
 namespace {
 std::mutex& entries_mutex() {
