@@ -45,8 +45,9 @@ RgbdRenderer::~RgbdRenderer() {
   }
 }
 
-void RgbdRenderer::bind_model(const mjModel* m) {
-  if (m == bound_model_) return;
+void RgbdRenderer::bind_world(const World& world) {
+  if (world.serial() == bound_world_) return;
+  const mjModel* m = world.model();
   if (has_context_) {
     mjr_freeContext(&context_);
     mjv_freeScene(&scene_);
@@ -65,13 +66,13 @@ void RgbdRenderer::bind_model(const mjModel* m) {
   scene_.flags[mjRND_REFLECTION] = 0;
   scene_.flags[mjRND_SKYBOX] = 0;
   has_context_ = true;
-  bound_model_ = m;
+  bound_world_ = world.serial();
 }
 
 RenderedViews RgbdRenderer::render(const World& world, mjData* d, bool with_segmentation) {
   gl_.make_current();
   const mjModel* m = world.model();
-  bind_model(m);
+  bind_world(world);
   mjvOption opt;
   mjv_defaultOption(&opt);
   // Only group 0-2 geoms are visible; sites, joints and frames are not drawn.

@@ -38,9 +38,13 @@ class RgbdRenderer {
   const std::string& gl_backend() const { return gl_.backend(); }
 
  private:
-  void bind_model(const mjModel* m);
+  void bind_world(const World& world);
   OffscreenGl gl_;
-  const mjModel* bound_model_ = nullptr;
+  /// World::serial() of the world whose meshes and textures are uploaded; 0
+  /// none. Not the model's address: a new World's model can be allocated
+  /// where a freed one was, and the renderer then drew the old object's
+  /// meshes (found 2026-11-25: suite results depended on allocation history).
+  std::uint64_t bound_world_ = 0;
   mjvScene scene_;
   mjrContext context_;
   bool has_context_ = false;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -138,6 +139,8 @@ std::unique_ptr<World> World::compose(const SceneInstance& scene, const PhysicsS
   w->physics_ = physics;
   w->xml_ = x.str();
   w->model_ = compile_mjcf_with_hand(w->xml_);
+  static std::atomic<std::uint64_t> next_serial{1};
+  w->serial_ = next_serial.fetch_add(1);
   const mjModel* m = w->model_;
 
   auto body_id = [&](const std::string& name) {

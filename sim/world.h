@@ -7,6 +7,7 @@
 #include <mujoco/mujoco.h>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ class World {
   World& operator=(const World&) = delete;
 
   const mjModel* model() const { return model_; }
+  /// Unique per World ever composed in this process (never reused, unlike
+  /// the model's address once a World is freed): the renderer keys its GPU
+  /// uploads on it.
+  std::uint64_t serial() const { return serial_; }
   const SceneInstance& scene() const { return scene_; }
   const PhysicsSettings& physics() const { return physics_; }
   /// The composed MJCF text (for debugging and `dffeval render --dump-xml`).
@@ -78,6 +83,7 @@ class World {
  private:
   World() = default;
   mjModel* model_ = nullptr;
+  std::uint64_t serial_ = 0;
   SceneInstance scene_;
   PhysicsSettings physics_;
   std::string xml_;

@@ -164,7 +164,8 @@ SparseDffPipeline::SparseDffPipeline(SparseDffConfig config) : config_(std::move
     if (!config_.cache_dir.empty()) {
       cache_dir_ = resolve(config_.cache_dir);
     } else if (const char* env = std::getenv("DFFEVAL_CACHE"); env && *env) {
-      cache_dir_ = env;
+      // "off" disables the disk cache, as the config key does.
+      if (std::string(env) != "off") cache_dir_ = env;
     } else {
       cache_dir_ = project_root() / "results" / "cache" / "sparsedff";
     }

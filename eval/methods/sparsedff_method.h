@@ -34,7 +34,8 @@ struct SparseDffConfig {
   HandSurfaceConfig hand_surface;
   GraspOptimizerConfig optimizer;
   /// Where source fields are cached; empty: results/cache/sparsedff under the
-  /// project root (DFFEVAL_CACHE overrides). "off" disables the disk cache.
+  /// project root (DFFEVAL_CACHE overrides). "off", here or in DFFEVAL_CACHE, disables the disk
+  /// cache.
   std::string cache_dir;
 };
 

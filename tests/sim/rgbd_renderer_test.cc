@@ -87,5 +87,41 @@ TEST(RgbdRenderer, BoxTopDepthAndTiltedViewsBackprojectToTable) {
   mj_deleteData(d2);
 }
 
+// One renderer used for one world after another (as a suite worker does) must
+// draw each world's own objects. The renderer once keyed its GPU uploads on
+// the model's address; a new world allocated where a freed one had been was
+// then drawn with the old object's meshes. Worlds are composed and freed in
+// turn here so that addresses get reused; every render must equal the render
+// of a renderer that saw only that world.
+TEST(RgbdRenderer, EachWorldIsDrawnWithItsOwnObjectsAfterAnother) {
+  const SceneSpec spec = load_scene_spec("clean");
+  RgbdRenderer shared;
+  for (int k = 0; k < 6; ++k) {
+    const char* category = k % 2 == 0 ? "mug" : "bowl";
+    const SceneInstance scene =
+        draw_scene(spec, make_object_instance(category, InstanceSet::kSeen, k), 100 + k);
+    auto world = World::compose(scene);
+    mjData* d = world->make_settled_data(0.05);
+    const auto seen = shared.render(*world, d);
+    RgbdRenderer fresh;
+    const auto expected = fresh.render(*world, d);
+    mj_deleteData(d);
+    ASSERT_EQ(seen.observation.views.size(), expected.observation.views.size());
+    for (std::size_t v = 0; v < seen.observation.views.size(); ++v) {
+      const CameraView& a = seen.observation.views[v];
+      const CameraView& b = expected.observation.views[v];
+      ASSERT_EQ(a.depth_m.size(), b.depth_m.size());
+      ASSERT_EQ(a.rgb.size(), b.rgb.size());
+      int depth_diff = 0, rgb_diff = 0;
+      for (std::size_t i = 0; i < a.depth_m.size(); ++i) depth_diff += a.depth_m[i] != b.depth_m[i];
+      for (std::size_t i = 0; i < a.rgb.size(); ++i) rgb_diff += a.rgb[i] != b.rgb[i];
+      EXPECT_EQ(depth_diff, 0) << "depth pixels differ: world " << k << " (" << category
+                               << "), view " << v;
+      EXPECT_EQ(rgb_diff, 0) << "colour bytes differ: world " << k << " (" << category << "), view "
+                             << v;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dffeval
