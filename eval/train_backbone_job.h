@@ -16,7 +16,7 @@ namespace dffeval {
 
 struct TrainBackboneOptions {
   /// Optimizer steps (overrides training.steps), >= 1.
-  int steps = 600;
+  int steps = 1000;
   /// Training scenes rendered (overrides dataset.scenes), >= 1.
   int scenes = 48;
   /// The one seed everything derives from (dataset, initialization,

@@ -36,6 +36,10 @@ constexpr Index kDensePointBlock = 512;
 /// and F's gradient is a small difference of huge terms; in float that
 /// difference would be lost.
 constexpr int kDenseNear = 4;
+/// Most points in a KD-tree leaf. Measured for 5000 queries of 9 neighbours
+/// near a 4800- and a 20000-point surface: 20 is 8 to 9% faster than
+/// nanoflann's usual 10, and 4 is 15% slower.
+constexpr std::size_t kKdTreeLeafSize = 20;
 /// kTree: deepest octree level (float coordinates cannot be split further).
 constexpr int kMaxTreeDepth = 40;
 
@@ -280,7 +284,10 @@ struct FeatureField::Impl {
   void build_tree();
   // Neighbours of x, nearest first; returns how many (min(k, N)).
   int nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const;
-  void knn_terms(const Vec3& x, const std::uint32_t* nbrs, int count,
+  // with_gradients false: only coef and row are filled (a forward pass that
+  // keeps no Jacobian needs nothing else, and the gradients cost about as
+  // much as the values).
+  void knn_terms(const Vec3& x, const std::uint32_t* nbrs, int count, bool with_gradients,
                  std::vector<Term>* terms) const;
   void tree_terms(const Vec3& x, std::vector<TreeVisit>* stack, std::vector<Term>* terms) const;
   void point_terms(const Vec3& x, const std::uint32_t* idx, int count,
@@ -333,7 +340,8 @@ FeatureField::Impl::Impl(PointsF p, FeaturesF f, FieldConfig c)
     build_tree();
   } else {
     adaptor.points = &points;
-    kd = std::make_unique<KdTree>(3, adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(10));
+    kd = std::make_unique<KdTree>(3, adaptor,
+                                  nanoflann::KDTreeSingleIndexAdaptorParams(kKdTreeLeafSize));
   }
   if (config.interpolator == FieldInterpolator::kDense) {
     px = points.col(0).array();
@@ -465,12 +473,31 @@ void FeatureField::Impl::point_terms(const Vec3& x, const std::uint32_t* idx, in
 }
 
 void FeatureField::Impl::knn_terms(const Vec3& x, const std::uint32_t* nbrs, int count,
-                                   std::vector<Term>* terms) const {
+                                   bool with_gradients, std::vector<Term>* terms) const {
   terms->clear();
   const int k = config.knn_k;
   if (count <= k) {
     // Every point is a neighbour: the dense field itself.
     point_terms(x, nbrs, count, terms);
+    return;
+  }
+  if (!with_gradients) {
+    // The same weights as below, without their gradients.
+    const double k_bg = 1.0 / ((x - centroid).squaredNorm() + rms_radius2);
+    terms->push_back(Term{static_cast<double>(num_points()) * k_bg, Vec3::Zero(), mean.data()});
+    const double d2_far = (x - point(nbrs[k])).squaredNorm();
+    for (int j = 0; j < k; ++j) {
+      const Vec3 u = x - point(nbrs[j]);
+      const double d2 = u.squaredNorm();
+      const double de = std::sqrt(d2) + kWeightEps;
+      const double w = 1.0 / (de * de);
+      double beta = 1.0;
+      if (d2_far > 0.0) {
+        const double t = d2 / d2_far;
+        beta = t >= 1.0 ? 0.0 : 1.0 - t * t;
+      }
+      terms->push_back(Term{beta * (w - k_bg), Vec3::Zero(), feature_row(nbrs[j])});
+    }
     return;
   }
   // Background: every point at the softened centroid distance.
@@ -600,7 +627,7 @@ void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, Fea
     if (knn) {
       const std::uint32_t* idx = nbrs.data() + (q - q0) * k1;
       const int count = nbr_count[static_cast<std::size_t>(q - q0)];
-      knn_terms(xq, idx, count, &terms);
+      knn_terms(xq, idx, count, /*with_gradients=*/jacobian != nullptr, &terms);
       if (tape != nullptr)
         std::copy(idx, idx + count, tape->neighbours_.begin() + q * tape->neighbours_per_query_);
     } else {
@@ -632,7 +659,7 @@ void FeatureField::Impl::backward_block(const FieldTape& tape, const FeaturesF& 
     const Vec3 xq = tape.x_.row(q).cast<double>().transpose();
     if (config.interpolator == FieldInterpolator::kKnn) {
       knn_terms(xq, tape.neighbours_.data() + q * tape.neighbours_per_query_,
-                tape.neighbours_per_query_, &terms);
+                tape.neighbours_per_query_, /*with_gradients=*/true, &terms);
     } else {
       tree_terms(xq, &stack, &terms);
     }
