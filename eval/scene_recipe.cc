@@ -7,8 +7,10 @@
 namespace dffeval {
 
 nlohmann::json recipe_to_json(const SceneRecipe& r) {
-  nlohmann::json j = {{"scene_set", r.scene_set}, {"category", r.category},
-                      {"set", to_string(r.set)},  {"index", r.index},
+  nlohmann::json j = {{"scene_set", r.scene_set},
+                      {"category", r.category},
+                      {"set", to_string(r.set)},
+                      {"index", r.index},
                       {"seed", r.seed}};
   if (r.fixed_target_pose) j["fixed_target_pose"] = pose_to_json(*r.fixed_target_pose);
   return j;
@@ -22,7 +24,8 @@ SceneRecipe recipe_from_json(const nlohmann::json& j, const std::string& origin)
     r.set = instance_set_from_string(j.at("set").get<std::string>());
     r.index = j.at("index").get<int>();
     r.seed = j.at("seed").get<std::uint64_t>();
-    if (j.contains("fixed_target_pose")) r.fixed_target_pose = pose_from_json(j["fixed_target_pose"]);
+    if (j.contains("fixed_target_pose"))
+      r.fixed_target_pose = pose_from_json(j["fixed_target_pose"]);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(origin + ": key 'scene_recipe': " + e.what());
   }

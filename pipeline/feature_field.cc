@@ -7,9 +7,10 @@
 #include <exception>
 #include <limits>
 #include <mutex>
-#include <nanoflann.hpp>
 #include <stdexcept>
 #include <thread>
+
+#include "pipeline/nearest_points.h"
 
 namespace dffeval {
 namespace {
@@ -44,22 +45,6 @@ constexpr std::size_t kKdTreeLeafSize = 20;
 constexpr int kMaxTreeDepth = 40;
 
 std::string fmt_index(Index i) { return std::to_string(static_cast<long long>(i)); }
-
-/// nanoflann view of a PointsF.
-struct PointsAdaptor {
-  const PointsF* points = nullptr;
-  std::size_t kdtree_get_point_count() const { return static_cast<std::size_t>(points->rows()); }
-  float kdtree_get_pt(std::size_t i, std::size_t dim) const {
-    return (*points)(static_cast<Index>(i), static_cast<Index>(dim));
-  }
-  template <class Bbox>
-  bool kdtree_get_bbox(Bbox& /*bbox*/) const {
-    return false;
-  }
-};
-using KdTree =
-    nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<float, PointsAdaptor>,
-                                        PointsAdaptor, 3, std::uint32_t>;
 
 /// The published weight w = 1 / (d + eps)^2 at offset u = x - p, and dw/dx.
 double inverse_square_weight(const Vec3& u, Vec3* grad) {
@@ -264,9 +249,8 @@ struct FeatureField::Impl {
   int dim = 0;
   Eigen::VectorXf mean;
   Vec3 centroid = Vec3::Zero();
-  double rms_radius2 = 0.0;  // m^2
-  PointsAdaptor adaptor;
-  std::unique_ptr<KdTree> kd;  // kDense (near points) and kKnn
+  double rms_radius2 = 0.0;           // m^2
+  std::unique_ptr<NearestPoints> kd;  // kDense (near points) and kKnn
   // kDense: point coordinates as separate arrays, for vectorized weights.
   Eigen::ArrayXf px, py, pz;
   // kTree.
@@ -300,9 +284,11 @@ struct FeatureField::Impl {
                       PointsF* dx) const;
 
   // kDense: fills the stacked weight block (rows: w, dw/dx, dw/dy, dw/dz for
-  // each query) for points [n0, n0 + nb), with the near points zeroed.
+  // each query; w alone when !with_gradients) for points [n0, n0 + nb), with
+  // the near points zeroed.
   void dense_weights(const PointsF& x, Index q0, Index qb, Index n0, Index nb,
-                     const std::vector<std::uint32_t>& near, int near_count, FeaturesF* w) const;
+                     const std::vector<std::uint32_t>& near, int near_count, bool with_gradients,
+                     FeaturesF* w) const;
   void dense_forward_block(const PointsF& x, Index q0, Index q1, FeaturesF* values,
                            FeaturesF* jacobian, FieldTape* tape) const;
   void dense_backward_block(const FieldTape& tape, const FeaturesF& g, Index q0, Index q1,
@@ -339,9 +325,7 @@ FeatureField::Impl::Impl(PointsF p, FeaturesF f, FieldConfig c)
   if (config.interpolator == FieldInterpolator::kTree) {
     build_tree();
   } else {
-    adaptor.points = &points;
-    kd = std::make_unique<KdTree>(3, adaptor,
-                                  nanoflann::KDTreeSingleIndexAdaptorParams(kKdTreeLeafSize));
+    kd = std::make_unique<NearestPoints>(points, kKdTreeLeafSize);
   }
   if (config.interpolator == FieldInterpolator::kDense) {
     px = points.col(0).array();
@@ -459,7 +443,7 @@ void FeatureField::Impl::build_tree() {
 int FeatureField::Impl::nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const {
   const float query[3] = {static_cast<float>(x.x()), static_cast<float>(x.y()),
                           static_cast<float>(x.z())};
-  return static_cast<int>(kd->knnSearch(query, static_cast<std::size_t>(k), idx, dist2));
+  return kd->nearest(query, k, idx, dist2);
 }
 
 void FeatureField::Impl::point_terms(const Vec3& x, const std::uint32_t* idx, int count,
@@ -673,7 +657,8 @@ void FeatureField::Impl::backward_block(const FieldTape& tape, const FeaturesF& 
 
 void FeatureField::Impl::dense_weights(const PointsF& x, Index q0, Index qb, Index n0, Index nb,
                                        const std::vector<std::uint32_t>& near, int near_count,
-                                       FeaturesF* w) const {
+                                       bool with_gradients, FeaturesF* w) const {
+  const Index rows = with_gradients ? 4 : 1;
   const auto sx = px.segment(n0, nb), sy = py.segment(n0, nb), sz = pz.segment(n0, nb);
   Eigen::ArrayXf dx(nb), dy(nb), dz(nb), d(nb), de(nb), wt(nb), h(nb);
   for (Index q = 0; q < qb; ++q) {
@@ -683,17 +668,19 @@ void FeatureField::Impl::dense_weights(const PointsF& x, Index q0, Index qb, Ind
     d = (dx.square() + dy.square() + dz.square()).sqrt();
     de = d + static_cast<float>(kWeightEps);
     wt = (de * de).inverse();
-    // dw/dx = h u with h = -2 w / ((d + eps) d); zero on a data point.
-    h = (d > 0.f).select(-2.f * wt / (de * d), 0.f);
     w->row(q).head(nb) = wt.matrix().transpose();
-    w->row(qb + q).head(nb) = (h * dx).matrix().transpose();
-    w->row(2 * qb + q).head(nb) = (h * dy).matrix().transpose();
-    w->row(3 * qb + q).head(nb) = (h * dz).matrix().transpose();
+    if (with_gradients) {
+      // dw/dx = h u with h = -2 w / ((d + eps) d); zero on a data point.
+      h = (d > 0.f).select(-2.f * wt / (de * d), 0.f);
+      w->row(qb + q).head(nb) = (h * dx).matrix().transpose();
+      w->row(2 * qb + q).head(nb) = (h * dy).matrix().transpose();
+      w->row(3 * qb + q).head(nb) = (h * dz).matrix().transpose();
+    }
     // The near points are summed exactly elsewhere.
     for (int j = 0; j < near_count; ++j) {
       const Index i = static_cast<Index>(near[static_cast<std::size_t>(q * near_count + j)]);
       if (i < n0 || i >= n0 + nb) continue;
-      for (Index c = 0; c < 4; ++c) (*w)(c * qb + q, i - n0) = 0.f;
+      for (Index c = 0; c < rows; ++c) (*w)(c * qb + q, i - n0) = 0.f;
     }
   }
 }
@@ -709,15 +696,25 @@ void FeatureField::Impl::dense_forward_block(const PointsF& x, Index q0, Index q
     nearest(x.row(q0 + q).cast<double>().transpose(), near_count, near.data() + q * near_count,
             dist2.data());
 
-  // Far points: [w; dw/dx; dw/dy; dw/dz] (4 qb x nb) times features (nb x D).
-  MatrixXdR acc = MatrixXdR::Zero(4 * qb, dim);
-  Eigen::VectorXd acc_sum = Eigen::VectorXd::Zero(4 * qb);
-  FeaturesF w(4 * qb, std::min(n, kDensePointBlock));
-  FeaturesF prod(4 * qb, dim);
+  // Far points: [w; dw/dx; dw/dy; dw/dz] (4 qb x nb) times features (nb x D);
+  // only w (qb x nb) when no Jacobian is asked for (a pullback recomputes
+  // what it needs), a quarter of the work. The w rows are always their own
+  // product, so that the values are bitwise the same with and without a
+  // Jacobian (a product's rounding depends on its blocking, so on its size).
+  const bool with_gradients = jacobian != nullptr;
+  const Index rows = with_gradients ? 4 : 1;
+  MatrixXdR acc = MatrixXdR::Zero(rows * qb, dim);
+  Eigen::VectorXd acc_sum = Eigen::VectorXd::Zero(rows * qb);
+  FeaturesF w(rows * qb, std::min(n, kDensePointBlock));
+  FeaturesF prod(rows * qb, dim);
   for (Index n0 = 0; n0 < n; n0 += kDensePointBlock) {
     const Index nb = std::min(kDensePointBlock, n - n0);
-    dense_weights(x, q0, qb, n0, nb, near, near_count, &w);
-    prod.noalias() = w.leftCols(nb) * features.middleRows(n0, nb);
+    dense_weights(x, q0, qb, n0, nb, near, near_count, with_gradients, &w);
+    prod.topRows(qb).noalias() = w.topRows(qb).leftCols(nb) * features.middleRows(n0, nb);
+    if (with_gradients) {
+      prod.bottomRows(3 * qb).noalias() =
+          w.bottomRows(3 * qb).leftCols(nb) * features.middleRows(n0, nb);
+    }
     acc += prod.cast<double>();
     acc_sum += w.leftCols(nb).rowwise().sum().cast<double>();
   }
@@ -733,7 +730,7 @@ void FeatureField::Impl::dense_forward_block(const PointsF& x, Index q0, Index q
     point_terms(xq, near.data() + q * near_count, near_count, &terms);
     rest.a = acc.row(q).data();
     rest.b = acc_sum(q);
-    for (Index c = 0; c < 3; ++c) {
+    for (Index c = 0; with_gradients && c < 3; ++c) {
       rest.ga.col(c) = acc.row((c + 1) * qb + q).transpose();
       rest.gb(c) = acc_sum((c + 1) * qb + q);
     }
@@ -771,7 +768,7 @@ void FeatureField::Impl::dense_backward_block(const FieldTape& tape, const Featu
   Eigen::MatrixXf g_f(std::min(n, kDensePointBlock), qb);  // (g_q . f_i)
   for (Index n0 = 0; n0 < n; n0 += kDensePointBlock) {
     const Index nb = std::min(kDensePointBlock, n - n0);
-    dense_weights(x, q0, qb, n0, nb, near, near_count, &w);
+    dense_weights(x, q0, qb, n0, nb, near, near_count, /*with_gradients=*/true, &w);
     g_f.topRows(nb).noalias() = features.middleRows(n0, nb) * g_block.transpose();
     for (Index q = 0; q < qb; ++q) {
       for (Index c = 0; c < 3; ++c) {

@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <map>
-#include <nanoflann.hpp>
 #include <random>
 #include <stdexcept>
 
+#include "pipeline/nearest_points.h"
+
 namespace dffeval {
 namespace {
-
-using ViewTree = nanoflann::KDTreeEigenMatrixAdaptor<PointsF, 3, nanoflann::metric_L2_Simple>;
 
 torch::Tensor to_tensor(const FeaturesF& f) {
   return torch::from_blob(const_cast<float*>(f.data()), {f.rows(), f.cols()}, torch::kFloat32)
@@ -65,14 +64,12 @@ std::vector<std::pair<std::size_t, std::size_t>> cross_view_pairs(const PointsF&
   }
   std::map<int, std::vector<std::size_t>> members;
   for (std::size_t i = 0; i < view.size(); ++i) members[view[i]].push_back(i);
-  std::map<int, PointsF> view_points;
-  std::map<int, std::unique_ptr<ViewTree>> trees;
+  std::map<int, std::unique_ptr<NearestPoints>> trees;
   for (const auto& [v, idx] : members) {
     PointsF p(idx.size(), 3);
     for (std::size_t k = 0; k < idx.size(); ++k) p.row(k) = points.row(idx[k]);
-    view_points[v] = std::move(p);
+    trees[v] = std::make_unique<NearestPoints>(std::move(p));
   }
-  for (auto& [v, p] : view_points) trees[v] = std::make_unique<ViewTree>(3, std::cref(p), 10);
 
   const float r2 = static_cast<float>(radius_m * radius_m);
   std::vector<std::pair<std::size_t, std::size_t>> pairs;
@@ -80,9 +77,9 @@ std::vector<std::pair<std::size_t, std::size_t>> cross_view_pairs(const PointsF&
     for (const auto& [vb, idx_b] : members) {
       if (va == vb) continue;
       for (std::size_t a : idx_a) {
-        Eigen::Index nearest = 0;
+        std::uint32_t nearest = 0;
         float d2 = 0;
-        trees[vb]->query(points.row(a).data(), 1, &nearest, &d2);
+        trees[vb]->nearest(points.row(a).data(), 1, &nearest, &d2);
         if (d2 <= r2) pairs.emplace_back(a, idx_b[static_cast<std::size_t>(nearest)]);
       }
     }
@@ -172,9 +169,8 @@ void FeatureRefiner::save(const std::string& path) const {
   if (!impl_->net) throw std::logic_error("refiner: nothing to save");
   torch::serialize::OutputArchive archive;
   impl_->net->save(archive);
-  archive.write("dims",
-                torch::tensor({int64_t{impl_->dim}, int64_t{impl_->hidden},
-                               int64_t{impl_->projection}}));
+  archive.write("dims", torch::tensor({int64_t{impl_->dim}, int64_t{impl_->hidden},
+                                       int64_t{impl_->projection}}));
   archive.save_to(path);
 }
 

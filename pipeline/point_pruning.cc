@@ -5,8 +5,9 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <nanoflann.hpp>
 #include <stdexcept>
+
+#include "pipeline/nearest_points.h"
 
 namespace dffeval {
 namespace {
@@ -14,29 +15,10 @@ namespace {
 using Eigen::Index;
 constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
-/// nanoflann view of a PointsF.
-struct PointsAdaptor {
-  const PointsF* points = nullptr;
-  std::size_t kdtree_get_point_count() const { return static_cast<std::size_t>(points->rows()); }
-  float kdtree_get_pt(std::size_t i, std::size_t dim) const {
-    return (*points)(static_cast<Index>(i), static_cast<Index>(dim));
-  }
-  template <class Bbox>
-  bool kdtree_get_bbox(Bbox& /*bbox*/) const {
-    return false;
-  }
-};
-using KdTree =
-    nanoflann::KDTreeSingleIndexAdaptor<nanoflann::L2_Simple_Adaptor<float, PointsAdaptor>,
-                                        PointsAdaptor, 3, std::uint32_t>;
-
-/// The points of one view with a KD-tree over them. Not movable: the tree
-/// keeps a reference to the adaptor, which points at `points`.
+/// The points of one view with a KD-tree over them.
 struct ViewIndex {
-  PointsF points;
   std::vector<std::size_t> global;  // index in the full cloud of each row
-  PointsAdaptor adaptor;
-  std::unique_ptr<KdTree> tree;
+  std::unique_ptr<NearestPoints> tree;
 };
 
 /// The cloud split by view: slot s holds the s-th smallest view id.
@@ -55,13 +37,11 @@ class ViewSet {
     }
     for (auto& m : members) {
       auto v = std::make_unique<ViewIndex>();
-      v->points.resize(static_cast<Index>(m.size()), 3);
+      PointsF view_points(static_cast<Index>(m.size()), 3);
       for (std::size_t k = 0; k < m.size(); ++k)
-        v->points.row(static_cast<Index>(k)) = points.row(static_cast<Index>(m[k]));
+        view_points.row(static_cast<Index>(k)) = points.row(static_cast<Index>(m[k]));
       v->global = std::move(m);
-      v->adaptor.points = &v->points;
-      v->tree =
-          std::make_unique<KdTree>(3, v->adaptor, nanoflann::KDTreeSingleIndexAdaptorParams(10));
+      v->tree = std::make_unique<NearestPoints>(std::move(view_points));
       views_.push_back(std::move(v));
     }
   }
@@ -80,7 +60,7 @@ class ViewSet {
     const ViewIndex& v = *views_[static_cast<std::size_t>(s)];
     std::uint32_t local = 0;
     float d2 = 0.f;
-    if (v.tree->knnSearch(points_.row(static_cast<Index>(i)).data(), 1, &local, &d2) == 0)
+    if (v.tree->nearest(points_.row(static_cast<Index>(i)).data(), 1, &local, &d2) == 0)
       return kNone;
     return v.global[local];
   }
@@ -88,12 +68,9 @@ class ViewSet {
   /// Points of view slot s within radius_m of point i (global indices).
   void within(int s, std::size_t i, double radius_m, std::vector<std::size_t>* out) const {
     const ViewIndex& v = *views_[static_cast<std::size_t>(s)];
-    nanoflann::SearchParams params;
-    params.sorted = false;
     // Searched a little wider in float, then filtered exactly in double.
     const auto r2 = static_cast<float>(radius_m * radius_m * (1.0 + 1e-5));
-    hits_.clear();
-    v.tree->radiusSearch(points_.row(static_cast<Index>(i)).data(), r2, hits_, params);
+    v.tree->within(points_.row(static_cast<Index>(i)).data(), r2, &hits_);
     out->clear();
     for (const auto& [local, d2] : hits_) {
       const std::size_t j = v.global[local];

@@ -64,8 +64,8 @@ SceneField build_scene_field(PointCloud cloud, FeaturesF raw, const FeatureRefin
     kept_points.row(k) = out.points.row(out.kept[k]);
     kept_features.row(k) = out.refined.row(out.kept[k]);
   }
-  out.field = std::make_shared<const FeatureField>(std::move(kept_points),
-                                                   std::move(kept_features), config.field);
+  out.field = std::make_shared<const FeatureField>(std::move(kept_points), std::move(kept_features),
+                                                   config.field);
   out.timing_s["field"] = seconds_since(t0);
   return out;
 }
