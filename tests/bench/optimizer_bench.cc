@@ -4,6 +4,7 @@
 // one thread.
 //   BM_OptimizerStepKnn    with the kNN field (the default)
 //   BM_OptimizerStepDense  with the published dense field
+//   BM_OptimizerStepNoField without the feature term (what the rest costs)
 // Issue #4's target: kNN at least 50x faster than dense, same run.
 // main() is in dffeval_bench.cc.
 
@@ -49,11 +50,13 @@ const RenderedSource& rendered_source() {
   return source;
 }
 
-void optimizer_step(benchmark::State& state, FieldInterpolator interpolator) {
+void optimizer_step(benchmark::State& state, FieldInterpolator interpolator,
+                    bool feature_term = true) {
   set_torch_threads(1);
   SparseDffConfig config = sparsedff_variant("sparsedff");
   config.cache_dir = "off";
   config.scene.field.interpolator = interpolator;
+  if (!feature_term) config.optimizer.weights.feature = 0.0;
   SparseDffPipeline pipeline(config);
   const RenderedSource& src = rendered_source();
   const auto model = pipeline.source_model(src.observation);
@@ -98,6 +101,13 @@ void BM_OptimizerStepKnn(benchmark::State& state) {
 void BM_OptimizerStepDense(benchmark::State& state) {
   optimizer_step(state, FieldInterpolator::kDense);
 }
+// The step without the feature term (the field is not evaluated; the
+// surface-distance term then searches the cloud itself): the floor that the
+// other parts of the step put under any field, so the largest Dense / Knn
+// ratio a faster field alone could reach is Dense / NoField.
+void BM_OptimizerStepNoField(benchmark::State& state) {
+  optimizer_step(state, FieldInterpolator::kKnn, /*feature_term=*/false);
+}
 // Issue #3's aims, one thread: the default backbone's per-point features for
 // the 4 views of one scene (320x240; the CNN plus bilinear sampling at the
 // foreground points) under 1 s, and refinement training on one source scene
@@ -139,6 +149,7 @@ BENCHMARK(BM_BackboneFeatures)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_RefinerTraining)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_OptimizerStepKnn)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_OptimizerStepDense)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_OptimizerStepNoField)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 }  // namespace
 }  // namespace dffeval
