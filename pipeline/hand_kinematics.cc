@@ -153,7 +153,6 @@ struct HandConsts {
   at::Tensor row_radius;  // (G,) as round_radius (cylinders: their radius)
   at::Tensor row_half;    // (G,) cylinder half length (others: 0)
   at::Tensor row_is_cyl;  // (G,) bool
-  at::Tensor bound2;      // (G, 1) squared radius of a sphere about the centre holding the geom
   // Capsule pairs of different chains for self-collision.
   at::Tensor cap_body;    // (C,) int64
   at::Tensor cap_local;   // (C, 3, 2): columns p_BG and the axis z_BG
@@ -169,11 +168,11 @@ struct HandConsts {
     const auto idx = at::TensorOptions().dtype(at::kLong).device(opt.device());
     HandConsts c = *this;
     for (at::Tensor* t :
-         {&c.qpos0,        &c.A,          &c.AK,        &c.AK2,        &c.p0,
-          &c.u1,           &c.u2,         &c.geom_R,    &c.geom_p,     &c.round_extent,
-          &c.round_radius, &c.cyl_radius, &c.cyl_half,  &c.row_extent, &c.row_radius,
-          &c.row_half,     &c.bound2,     &c.cap_local, &c.cap_half,   &c.pair_rsum,
-          &c.pair_len2a,   &c.pair_len2b}) {
+         {&c.qpos0,        &c.A,          &c.AK,       &c.AK2,        &c.p0,
+          &c.u1,           &c.u2,         &c.geom_R,   &c.geom_p,     &c.round_extent,
+          &c.round_radius, &c.cyl_radius, &c.cyl_half, &c.row_extent, &c.row_radius,
+          &c.row_half,     &c.cap_local,  &c.cap_half, &c.pair_rsum,  &c.pair_len2a,
+          &c.pair_len2b}) {
       *t = t->to(opt);
     }
     for (at::Tensor* t : {&c.joint_select, &c.level_to_body, &c.geom_body, &c.sorted_to_geom,
@@ -203,7 +202,9 @@ struct HandKinematics::Impl {
     double radius = 0.0;                               // as row_radius
     double half = 0.0;                                 // as row_half
     bool cylinder = false;
-    float bound2 = 0.f;  // as HandConsts::bound2, m^2
+    /// Squared radius of a sphere about the geom's centre that holds it,
+    /// 1 mm larger so that a float32 test is safe, m^2.
+    float bound2 = 0.f;
   };
   std::vector<PrimitiveRow> rows;
   at::Tensor lower, upper;
@@ -418,7 +419,7 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
     for (int g = 0; g < static_cast<int>(impl->geoms.size()); ++g)
       if (is_rounded(impl->geoms[g].type) == (pass == 0)) sorted.push_back(g);
   std::vector<int64_t> geom_body, sorted_to_geom(sorted.size());
-  std::vector<double> gR, gp, ext, rad, cyl_r, cyl_h, row_ext, row_rad, row_half, bound2;
+  std::vector<double> gR, gp, ext, rad, cyl_r, cyl_h, row_ext, row_rad, row_half;
   std::vector<uint8_t> row_cyl;
   for (std::size_t k = 0; k < sorted.size(); ++k) {
     const HandGeom& hg = impl->geoms[sorted[k]];
@@ -436,9 +437,7 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
     row_rad.push_back(r);
     row_half.push_back(cyl ? hg.size.y() : 0.0);
     row_cyl.push_back(cyl);
-    // Enclosing sphere, 1 mm larger so that the float32 bound test is safe.
     const double bound = (cyl ? std::hypot(hg.size.x(), hg.size.y()) : e.norm() + r) + 1e-3;
-    bound2.push_back(bound * bound);
     impl->rows.push_back({e, cyl ? hg.size.x() : r, cyl ? hg.size.y() : 0.0, cyl,
                           static_cast<float>(bound * bound)});
     switch (hg.type) {
@@ -475,7 +474,6 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
   c.row_radius = to_tensor(row_rad, {G});
   c.row_half = to_tensor(row_half, {G});
   c.row_is_cyl = at::tensor(std::vector<int64_t>(row_cyl.begin(), row_cyl.end()), at::kLong) != 0;
-  c.bound2 = to_tensor(bound2, {G, 1});
 
   // Capsules of the finger chains, and every pair on different chains.
   std::vector<int> caps;
@@ -701,9 +699,10 @@ at::Tensor hand_penetration_depth(const HandKinematics& kin, const HandKinematic
   // most of it in the bookkeeping of the candidate lists.
   at::Tensor win_bg, win_m, win_key;
   {
-    const at::Tensor Rg = R_WG.detach().to(at::kDouble).contiguous();  // (B G, 3, 3)
-    const at::Tensor pg = p_WG.detach().to(at::kDouble).contiguous();  // (B G, 3)
-    const at::Tensor xd = cloud.detach().to(at::kDouble).contiguous();
+    const auto cpu_double = at::TensorOptions().dtype(at::kDouble).device(at::kCPU);
+    const at::Tensor Rg = R_WG.detach().to(cpu_double).contiguous();  // (B G, 3, 3)
+    const at::Tensor pg = p_WG.detach().to(cpu_double).contiguous();  // (B G, 3)
+    const at::Tensor xd = cloud.detach().to(cpu_double).contiguous();
     const double* R_all = Rg.data_ptr<double>();
     const double* p_all = pg.data_ptr<double>();
     const double* x_all = xd.data_ptr<double>();
