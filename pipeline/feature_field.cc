@@ -46,14 +46,15 @@ constexpr int kMaxTreeDepth = 40;
 
 std::string fmt_index(Index i) { return std::to_string(static_cast<long long>(i)); }
 
-/// The published weight w = 1 / (d + eps)^2 at offset u = x - p, and dw/dx.
+/// The published weight w = 1 / (d + eps)^2 at offset u = x - p, and dw/dx
+/// into *grad unless grad is null.
 double inverse_square_weight(const Vec3& u, Vec3* grad) {
   const double d = u.norm();
   const double de = d + kWeightEps;
   const double w = 1.0 / (de * de);
   // dw/dx = -2 (d + eps)^-3 u / d. At d = 0 the direction of u is undefined;
   // by symmetry the derivative there is taken as zero (keeps it finite).
-  *grad = d > 0.0 ? Vec3(u * (-2.0 * w / (de * d))) : Vec3::Zero();
+  if (grad != nullptr) *grad = d > 0.0 ? Vec3(u * (-2.0 * w / (de * d))) : Vec3::Zero();
   return w;
 }
 
@@ -465,29 +466,10 @@ void FeatureField::Impl::knn_terms(const Vec3& x, const std::uint32_t* nbrs, int
     point_terms(x, nbrs, count, terms);
     return;
   }
-  if (!with_gradients) {
-    // The same weights as below, without their gradients.
-    const double k_bg = 1.0 / ((x - centroid).squaredNorm() + rms_radius2);
-    terms->push_back(Term{static_cast<double>(num_points()) * k_bg, Vec3::Zero(), mean.data()});
-    const double d2_far = (x - point(nbrs[k])).squaredNorm();
-    for (int j = 0; j < k; ++j) {
-      const Vec3 u = x - point(nbrs[j]);
-      const double d2 = u.squaredNorm();
-      const double de = std::sqrt(d2) + kWeightEps;
-      const double w = 1.0 / (de * de);
-      double beta = 1.0;
-      if (d2_far > 0.0) {
-        const double t = d2 / d2_far;
-        beta = t >= 1.0 ? 0.0 : 1.0 - t * t;
-      }
-      terms->push_back(Term{beta * (w - k_bg), Vec3::Zero(), feature_row(nbrs[j])});
-    }
-    return;
-  }
   // Background: every point at the softened centroid distance.
   const Vec3 u_bg = x - centroid;
   const double k_bg = 1.0 / (u_bg.squaredNorm() + rms_radius2);
-  const Vec3 k_bg_grad = -2.0 * k_bg * k_bg * u_bg;
+  const Vec3 k_bg_grad = with_gradients ? Vec3(-2.0 * k_bg * k_bg * u_bg) : Vec3::Zero();
   const double n = static_cast<double>(num_points());
   terms->push_back(Term{n * k_bg, n * k_bg_grad, mean.data()});
 
@@ -497,20 +479,22 @@ void FeatureField::Impl::knn_terms(const Vec3& x, const std::uint32_t* nbrs, int
   const double d2_far = u_far.squaredNorm();
   for (int j = 0; j < k; ++j) {
     const Vec3 u = x - point(nbrs[j]);
-    Vec3 w_grad;
-    const double w = inverse_square_weight(u, &w_grad);
+    const double d2 = u.squaredNorm();
+    Vec3 w_grad = Vec3::Zero();
+    const double w = inverse_square_weight(u, with_gradients ? &w_grad : nullptr);
     double beta = 1.0;
     Vec3 beta_grad = Vec3::Zero();
     if (d2_far > 0.0) {
-      const double d2 = u.squaredNorm();
       const double t = d2 / d2_far;
       if (t >= 1.0) {
         beta = 0.0;  // a tie with the (k+1)-th neighbour in float
       } else {
         // t = d^2 / d_k1^2, beta = 1 - t^2.
-        const Vec3 t_grad = (2.0 * u * d2_far - 2.0 * d2 * u_far) / (d2_far * d2_far);
         beta = 1.0 - t * t;
-        beta_grad = -2.0 * t * t_grad;
+        if (with_gradients) {
+          const Vec3 t_grad = (2.0 * u * d2_far - 2.0 * d2 * u_far) / (d2_far * d2_far);
+          beta_grad = -2.0 * t * t_grad;
+        }
       }
     }
     Term term;
