@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "pipeline/knn_cell_cache.h"
 #include "pipeline/nearest_points.h"
 
 namespace dffeval {
@@ -227,6 +228,9 @@ void check_config(const FieldConfig& c) {
   if (!(c.tree_theta > 0.0 && c.tree_theta <= 0.6))
     throw std::invalid_argument("FieldConfig.tree_theta must be in (0, 0.6], got " +
                                 std::to_string(c.tree_theta));
+  if (!(c.knn_cell_m >= 0.0 && c.knn_cell_m <= 1.0))
+    throw std::invalid_argument("FieldConfig.knn_cell_m must be in [0, 1] metres, got " +
+                                std::to_string(c.knn_cell_m));
   if (c.tree_leaf_size < 1)
     throw std::invalid_argument("FieldConfig.tree_leaf_size must be >= 1, got " +
                                 std::to_string(c.tree_leaf_size));
@@ -252,6 +256,10 @@ struct FeatureField::Impl {
   Vec3 centroid = Vec3::Zero();
   double rms_radius2 = 0.0;           // m^2
   std::unique_ptr<NearestPoints> kd;  // kDense (near points) and kKnn
+  // kKnn: the same (exact) search for the k + 1 neighbours, answered from
+  // per-cell candidate lists where queries have been before (see
+  // knn_cell_cache.h); null when it is off or N <= k + 1.
+  std::unique_ptr<KnnCellCache> knn_cache;
   // kDense: point coordinates as separate arrays, for vectorized weights.
   Eigen::ArrayXf px, py, pz;
   // kTree.
@@ -327,6 +335,12 @@ FeatureField::Impl::Impl(PointsF p, FeaturesF f, FieldConfig c)
     build_tree();
   } else {
     kd = std::make_unique<NearestPoints>(points, kKdTreeLeafSize);
+    if (config.interpolator == FieldInterpolator::kKnn && n > config.knn_k + 1 &&
+        config.knn_cell_m > 0.0) {
+      KnnCellCacheConfig cache;
+      cache.cell_m = static_cast<float>(config.knn_cell_m);
+      knn_cache = std::make_unique<KnnCellCache>(*kd, config.knn_k + 1, cache);
+    }
   }
   if (config.interpolator == FieldInterpolator::kDense) {
     px = points.col(0).array();
@@ -444,6 +458,7 @@ void FeatureField::Impl::build_tree() {
 int FeatureField::Impl::nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const {
   const float query[3] = {static_cast<float>(x.x()), static_cast<float>(x.y()),
                           static_cast<float>(x.z())};
+  if (knn_cache && k == knn_cache->k()) return knn_cache->nearest(query, idx, dist2);
   return kd->nearest(query, k, idx, dist2);
 }
 

@@ -87,6 +87,12 @@ struct FieldConfig {
   FieldInterpolator interpolator = FieldInterpolator::kKnn;
   /// kKnn: number of nearest points whose weights are exact; >= 1.
   int knn_k = 8;
+  /// kKnn: edge (metres) of the cells of the neighbour-search cache
+  /// (knn_cell_cache.h), or 0 for the plain KD-tree search. A speed setting
+  /// only: both searches find the same neighbours; only points at exactly
+  /// equal distances may come in another order, so values agree to float
+  /// rounding.
+  double knn_cell_m = 0.004;
   /// kTree: opening angle, dimensionless, in (0, 0.6]: a cell of bounding
   /// radius r (metres, about its centroid) at distance d from x is replaced by
   /// its centroid when r / d <= tree_theta, opened when r / d >= 1.5

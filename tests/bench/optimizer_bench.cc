@@ -4,6 +4,7 @@
 // one thread.
 //   BM_OptimizerStepKnn    with the kNN field (the default)
 //   BM_OptimizerStepDense  with the published dense field
+//   BM_OptimizerStepKnnTreeSearch  kNN, KD-tree search without the cell cache
 //   BM_OptimizerStepNoField without the feature term (what the rest costs)
 // Issue #4's target: kNN at least 50x faster than dense, same run.
 // main() is in dffeval_bench.cc.
@@ -51,21 +52,30 @@ const RenderedSource& rendered_source() {
 }
 
 void optimizer_step(benchmark::State& state, FieldInterpolator interpolator,
-                    bool feature_term = true) {
+                    bool feature_term = true, bool cell_cache = true) {
   set_torch_threads(1);
   SparseDffConfig config = sparsedff_variant("sparsedff");
   config.cache_dir = "off";
   config.scene.field.interpolator = interpolator;
   if (!feature_term) config.optimizer.weights.feature = 0.0;
+  if (!cell_cache) config.scene.field.knn_cell_m = 0.0;
   SparseDffPipeline pipeline(config);
   const RenderedSource& src = rendered_source();
   const auto model = pipeline.source_model(src.observation);
   // The target is the source scene itself: the cost does not depend on it.
+  // Each optimization gets a new target field, as each trial does, so that
+  // the field's neighbour-search cache starts empty every time.
+  const FeatureField& source_field = *model->field->field;
+  auto fresh_target = [&] {
+    return std::make_unique<FeatureField>(source_field.points(), source_field.features(),
+                                          source_field.config());
+  };
+  std::unique_ptr<FeatureField> target = fresh_target();
   TransferProblem problem;
-  problem.source_field = model->field->field.get();
+  problem.source_field = &source_field;
   problem.demo_grasp = src.demo_grasp;
   problem.source_centroid = model->centroid;
-  problem.target_field = model->field->field.get();
+  problem.target_field = target.get();
   problem.target_points = model->field->points;
   const GraspOptimizer& optimizer = pipeline.optimizer();
   auto run = optimizer.start(problem);
@@ -80,6 +90,8 @@ void optimizer_step(benchmark::State& state, FieldInterpolator interpolator,
     if (steps == optimizer.config().iterations) {
       state.PauseTiming();
       collect();
+      target = fresh_target();
+      problem.target_field = target.get();
       run = optimizer.start(problem);
       steps = 0;
       state.ResumeTiming();
@@ -107,6 +119,11 @@ void BM_OptimizerStepDense(benchmark::State& state) {
 // ratio a faster field alone could reach is Dense / NoField.
 void BM_OptimizerStepNoField(benchmark::State& state) {
   optimizer_step(state, FieldInterpolator::kKnn, /*feature_term=*/false);
+}
+// The kNN step with the plain KD-tree search (no cell cache): what the cache
+// saves, measured in the same run.
+void BM_OptimizerStepKnnTreeSearch(benchmark::State& state) {
+  optimizer_step(state, FieldInterpolator::kKnn, /*feature_term=*/true, /*cell_cache=*/false);
 }
 // Issue #3's aims, one thread: the default backbone's per-point features for
 // the 4 views of one scene (320x240; the CNN plus bilinear sampling at the
@@ -148,6 +165,7 @@ void BM_RefinerTraining(benchmark::State& state) {
 BENCHMARK(BM_BackboneFeatures)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_RefinerTraining)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_OptimizerStepKnn)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_OptimizerStepKnnTreeSearch)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_OptimizerStepDense)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_OptimizerStepNoField)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 

@@ -246,6 +246,29 @@ TEST(FeatureField, KnnAgreesWithDenseNearSurface) {
   EXPECT_LT(a.max, 0.15);
 }
 
+TEST(FeatureField, KnnCellCacheChangesNothingButSpeed) {
+  // The neighbour-search cache (default on) against the plain KD-tree, on
+  // queries from on the surface to 10 cm off it, twice (the second pass is
+  // answered from filled cells): the same values and pullbacks. The sphere's
+  // lattice has no two points at exactly the same distance from a query in
+  // general, so they are bitwise equal here.
+  const PointsF pts = sphere_points(4000);
+  const FeaturesF f = smooth_features(pts, 8, 21);
+  FieldConfig plain = config_for(FieldInterpolator::kKnn);
+  plain.knn_cell_m = 0.0;
+  const FeatureField cached(pts, f, config_for(FieldInterpolator::kKnn));
+  const FeatureField tree(pts, f, plain);
+  const PointsF x = queries_around_sphere(3000, -0.003, 0.1, 22);
+  FeaturesF g = FeaturesF::Ones(x.rows(), 8);
+  for (int pass = 0; pass < 2; ++pass) {
+    FeaturesF a, b;
+    cached.evaluate(x, &a);
+    tree.evaluate(x, &b);
+    EXPECT_EQ(a, b) << "pass " << pass;
+    EXPECT_EQ(cached.pullback(x, g), tree.pullback(x, g)) << "pass " << pass;
+  }
+}
+
 TEST(FeatureField, TreeAgreesWithDenseNearAndOffSurface) {
   // The tree approximates the whole dense sum, so it also holds off the
   // surface, where the kNN field has gone over to the mean.

@@ -1,0 +1,197 @@
+#include "pipeline/knn_cell_cache.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace dffeval {
+namespace {
+
+constexpr std::uint32_t kUnfilled = 0, kUseTree = 1, kListBase = 2;
+
+// The squared distance exactly as nanoflann's L2_Simple_Adaptor<float>
+// computes it (same operations, same order), so that both searches rank
+// points identically.
+inline float squared_distance(const float* p, const float* q) {
+  float result = 0.f;
+  const float d0 = p[0] - q[0];
+  result += d0 * d0;
+  const float d1 = p[1] - q[1];
+  result += d1 * d1;
+  const float d2 = p[2] - q[2];
+  result += d2 * d2;
+  return result;
+}
+
+// Inserts (d2, i) into the sorted best list of size *count (capacity k):
+// nearer first, equal distances by index.
+inline void insert_best(float d2, std::uint32_t i, int k, int* count, std::uint32_t* index,
+                        float* dist2) {
+  int at = *count < k ? (*count)++ : k - 1;
+  while (at > 0 && (dist2[at - 1] > d2 || (dist2[at - 1] == d2 && index[at - 1] > i))) {
+    if (at < k) {
+      dist2[at] = dist2[at - 1];
+      index[at] = index[at - 1];
+    }
+    --at;
+  }
+  dist2[at] = d2;
+  index[at] = i;
+}
+
+}  // namespace
+
+void KnnCellCache::FreeDeleter::operator()(void* p) const { std::free(p); }
+
+KnnCellCache::KnnCellCache(const NearestPoints& tree, int k, KnnCellCacheConfig config)
+    : tree_(tree), k_(k), config_(config) {
+  if (k < 1) throw std::invalid_argument("KnnCellCache: k must be >= 1, got " + std::to_string(k));
+  if (!(config_.cell_m > 0.f) || !(config_.margin_m >= 0.f) || config_.max_candidates < 1 ||
+      config_.max_cells < 1 || config_.pool_entries < 1) {
+    throw std::invalid_argument(
+        "KnnCellCache: cell_m must be > 0, margin_m >= 0, max_candidates, max_cells and "
+        "pool_entries >= 1");
+  }
+  const PointsF& pts = tree_.points();
+  float lo[3], hi[3];
+  for (int c = 0; c < 3; ++c) {
+    lo[c] = pts.col(c).minCoeff() - config_.margin_m;
+    hi[c] = pts.col(c).maxCoeff() + config_.margin_m;
+  }
+  cell_ = config_.cell_m;
+  auto cells_for = [&](float cell) {
+    double n = 1.0;
+    for (int c = 0; c < 3; ++c) n *= std::floor((hi[c] - lo[c]) / cell) + 1.0;
+    return n;
+  };
+  while (cells_for(cell_) > static_cast<double>(config_.max_cells)) cell_ *= 1.25f;
+  std::size_t cells = 1;
+  for (int c = 0; c < 3; ++c) {
+    origin_[c] = lo[c];
+    dims_[c] = static_cast<int>(std::floor((hi[c] - lo[c]) / cell_)) + 1;
+    cells *= static_cast<std::size_t>(dims_[c]);
+  }
+  half_diagonal_ = 0.5f * cell_ * std::sqrt(3.0f);
+  slots_.reset(static_cast<std::uint32_t*>(std::calloc(cells, sizeof(std::uint32_t))));
+  pool_.reset(static_cast<Candidate*>(std::malloc(config_.pool_entries * sizeof(Candidate))));
+  if (!slots_ || !pool_) throw std::bad_alloc();
+}
+
+KnnCellCache::~KnnCellCache() = default;
+
+std::size_t KnnCellCache::filled_cells() const {
+  std::lock_guard<std::mutex> lock(fill_mutex_);
+  return filled_;
+}
+
+std::size_t KnnCellCache::tree_cells() const {
+  std::lock_guard<std::mutex> lock(fill_mutex_);
+  return tree_marked_;
+}
+
+int KnnCellCache::tree_nearest(const float* p, std::uint32_t* index, float* dist2) const {
+  return tree_.nearest(p, k_, index, dist2);
+}
+
+std::uint32_t KnnCellCache::fill(std::size_t cell, int ix, int iy, int iz) const {
+  const float centre[3] = {origin_[0] + (static_cast<float>(ix) + 0.5f) * cell_,
+                           origin_[1] + (static_cast<float>(iy) + 0.5f) * cell_,
+                           origin_[2] + (static_cast<float>(iz) + 0.5f) * cell_};
+  std::vector<std::uint32_t> idx(static_cast<std::size_t>(k_));
+  std::vector<float> d2(static_cast<std::size_t>(k_));
+  const int found = tree_.nearest(centre, k_, idx.data(), d2.data());
+  std::uint32_t slot = kUseTree;
+  std::vector<std::pair<std::uint32_t, float>> hits;
+  if (found == k_) {
+    // Radius d_k(c) + 2 s, widened by a few float ulps (and 1 um) so that
+    // rounding can only add candidates, never drop one.
+    const float radius =
+        (std::sqrt(d2[static_cast<std::size_t>(k_ - 1)]) + 2.f * half_diagonal_) * (1.f + 1e-5f) +
+        1e-6f;
+    // Cheap rejection first: a list that long is of no use.
+    const float bound = radius * radius;
+    tree_.within(centre, bound, &hits);
+  }
+  if (found == k_ && hits.size() <= static_cast<std::size_t>(config_.max_candidates)) {
+    std::vector<Candidate> list(hits.size());
+    for (std::size_t j = 0; j < hits.size(); ++j) {
+      list[j] = Candidate{hits[j].first, std::sqrt(hits[j].second)};
+    }
+    std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
+      return a.dist_from_centre < b.dist_from_centre ||
+             (a.dist_from_centre == b.dist_from_centre && a.index < b.index);
+    });
+    std::lock_guard<std::mutex> lock(fill_mutex_);
+    const std::uint32_t existing = __atomic_load_n(slots_.get() + cell, __ATOMIC_ACQUIRE);
+    if (existing != kUnfilled) return existing;  // another thread filled it
+    if (pool_used_ + list.size() + 1 <= config_.pool_entries &&
+        pool_used_ + kListBase < std::numeric_limits<std::uint32_t>::max() - list.size() - 1) {
+      Candidate* out = pool_.get() + pool_used_;
+      out[0] = Candidate{static_cast<std::uint32_t>(list.size()), 0.f};
+      std::copy(list.begin(), list.end(), out + 1);
+      slot = kListBase + static_cast<std::uint32_t>(pool_used_);
+      pool_used_ += list.size() + 1;
+      ++filled_;
+    } else {
+      ++tree_marked_;  // pool full
+    }
+    __atomic_store_n(slots_.get() + cell, slot, __ATOMIC_RELEASE);
+    return slot;
+  }
+  std::lock_guard<std::mutex> lock(fill_mutex_);
+  const std::uint32_t existing = __atomic_load_n(slots_.get() + cell, __ATOMIC_ACQUIRE);
+  if (existing != kUnfilled) return existing;
+  ++tree_marked_;
+  __atomic_store_n(slots_.get() + cell, kUseTree, __ATOMIC_RELEASE);
+  return kUseTree;
+}
+
+int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) const {
+  int cell_index[3];
+  for (int c = 0; c < 3; ++c) {
+    const float u = (p[c] - origin_[c]) / cell_;
+    // Also false for NaN: such queries go to the tree, which handles them.
+    if (!(u >= 0.f && u < static_cast<float>(dims_[c]))) return tree_nearest(p, index, dist2);
+    cell_index[c] = std::min(static_cast<int>(u), dims_[c] - 1);
+  }
+  const std::size_t cell =
+      (static_cast<std::size_t>(cell_index[2]) * static_cast<std::size_t>(dims_[1]) +
+       static_cast<std::size_t>(cell_index[1])) *
+          static_cast<std::size_t>(dims_[0]) +
+      static_cast<std::size_t>(cell_index[0]);
+  std::uint32_t slot = __atomic_load_n(slots_.get() + cell, __ATOMIC_ACQUIRE);
+  if (slot == kUnfilled) slot = fill(cell, cell_index[0], cell_index[1], cell_index[2]);
+  if (slot == kUseTree) return tree_nearest(p, index, dist2);
+  const Candidate* list = pool_.get() + (slot - kListBase);
+  const std::uint32_t n = list[0].index;
+  ++list;
+  // Distance of p from the cell centre: candidates farther than d_best + this
+  // from the centre cannot be nearer than the current k-th best.
+  float offset2 = 0.f;
+  for (int c = 0; c < 3; ++c) {
+    const float centre = origin_[c] + (static_cast<float>(cell_index[c]) + 0.5f) * cell_;
+    offset2 += (p[c] - centre) * (p[c] - centre);
+  }
+  // Slack for the float rounding of both distances.
+  const float offset = std::sqrt(offset2) * (1.f + 1e-5f) + 1e-6f;
+  const PointsF& pts = tree_.points();
+  int count = 0;
+  for (std::uint32_t j = 0; j < n; ++j) {
+    if (count == k_) {
+      const float worst = std::sqrt(dist2[k_ - 1]) * (1.f + 1e-5f);
+      if (list[j].dist_from_centre > worst + offset) break;
+    }
+    const std::uint32_t i = list[j].index;
+    const float d2 = squared_distance(p, pts.data() + static_cast<Eigen::Index>(i) * 3);
+    if (count < k_ || d2 < dist2[k_ - 1] || (d2 == dist2[k_ - 1] && i < index[k_ - 1])) {
+      insert_best(d2, i, k_, &count, index, dist2);
+    }
+  }
+  return count;
+}
+
+}  // namespace dffeval
