@@ -823,6 +823,7 @@ std::size_t FeatureField::size() const { return static_cast<std::size_t>(impl_->
 const PointsF& FeatureField::points() const { return impl_->points; }
 const FeaturesF& FeatureField::features() const { return impl_->features; }
 const FieldConfig& FeatureField::config() const { return impl_->config; }
+const NearestPoints* FeatureField::search_tree() const { return impl_->kd.get(); }
 const Eigen::VectorXf& FeatureField::mean_feature() const { return impl_->mean; }
 
 void FeatureField::evaluate(const PointsF& x, FeaturesF* values, FeaturesF* jacobian) const {

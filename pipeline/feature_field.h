@@ -108,6 +108,7 @@ struct FieldConfig {
 };
 
 class FeatureField;
+class NearestPoints;
 
 /// What FeatureField::evaluate_vjp keeps from a forward pass so that
 /// FeatureField::pullback() needs no neighbour search (kKnn) and no second
@@ -152,6 +153,10 @@ class FeatureField {
   const PointsF& points() const;
   const FeaturesF& features() const;
   const FieldConfig& config() const;
+  /// The KD-tree over points() that kDense and kKnn search (null for kTree),
+  /// for callers that need nearest cloud points too; lives as long as the
+  /// field's data.
+  const NearestPoints* search_tree() const;
   /// Mean feature over the cloud (D): the field's value far from the cloud.
   const Eigen::VectorXf& mean_feature() const;
 

@@ -155,7 +155,8 @@ struct ProblemTensors {
   /// (P,) distance of each demonstrated surface point to the source cloud,
   /// capped at surface_distance_cap_m, metres.
   torch::Tensor demo_distance;
-  /// Target cloud (the target field's points) for the surface-distance term.
+  /// Target cloud (the target field's points) for the surface-distance term;
+  /// the field's own KD-tree (not owned) where it has one.
   std::shared_ptr<const NearestPoints> target_cloud;
   Eigen::Vector3d target_centroid = Eigen::Vector3d::Zero();
 };
@@ -308,11 +309,18 @@ static ProblemTensors problem_tensors(const GraspOptimizer& opt, const TransferP
   t.cloud = points_tensor(cloud_pts);
   t.target_centroid = tp.colwise().mean().cast<double>().transpose();
   if (opt.config().weights.surface_distance != 0) {
-    const NearestPoints source_cloud(problem.source_field->points());
+    // The fields' own KD-trees where they have one (kKnn, kDense), so that
+    // no trial builds a second tree over the same points.
+    auto tree_of = [](const FeatureField& field) -> std::shared_ptr<const NearestPoints> {
+      if (const NearestPoints* tree = field.search_tree()) {
+        return std::shared_ptr<const NearestPoints>(std::shared_ptr<void>(), tree);  // not owned
+      }
+      return std::make_shared<const NearestPoints>(field.points());
+    };
     const PointsF demo_pts = opt.surface_points(problem.demo_grasp);
-    t.demo_distance = distance_to_cloud(source_cloud, points_tensor(demo_pts))
+    t.demo_distance = distance_to_cloud(*tree_of(*problem.source_field), points_tensor(demo_pts))
                           .clamp_max(opt.config().surface_distance_cap_m);
-    t.target_cloud = std::make_shared<const NearestPoints>(problem.target_field->points());
+    t.target_cloud = tree_of(*problem.target_field);
   }
   return t;
 }
