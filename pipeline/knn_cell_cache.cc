@@ -103,51 +103,47 @@ std::uint32_t KnnCellCache::fill(std::size_t cell, int ix, int iy, int iz) const
                            origin_[2] + (static_cast<float>(iz) + 0.5f) * cell_};
   std::vector<std::uint32_t> idx(static_cast<std::size_t>(k_));
   std::vector<float> d2(static_cast<std::size_t>(k_));
-  const int found = tree_.nearest(centre, k_, idx.data(), d2.data());
-  std::uint32_t slot = kUseTree;
-  std::vector<std::pair<std::uint32_t, float>> hits;
-  if (found == k_) {
+  // The list, or none (fewer than k points, or too many candidates: the
+  // cell then uses the KD-tree).
+  std::vector<Candidate> list;
+  bool has_list = false;
+  if (tree_.nearest(centre, k_, idx.data(), d2.data()) == k_) {
     // Radius d_k(c) + 2 s, widened by a few float ulps (and 1 um) so that
     // rounding can only add candidates, never drop one.
     const float radius =
         (std::sqrt(d2[static_cast<std::size_t>(k_ - 1)]) + 2.f * half_diagonal_) * (1.f + 1e-5f) +
         1e-6f;
-    // Cheap rejection first: a list that long is of no use.
-    const float bound = radius * radius;
-    tree_.within(centre, bound, &hits);
-  }
-  if (found == k_ && hits.size() <= static_cast<std::size_t>(config_.max_candidates)) {
-    std::vector<Candidate> list(hits.size());
-    for (std::size_t j = 0; j < hits.size(); ++j) {
-      list[j] = Candidate{hits[j].first, std::sqrt(hits[j].second)};
+    std::vector<std::pair<std::uint32_t, float>> hits;
+    tree_.within(centre, radius * radius, &hits);
+    if (hits.size() <= static_cast<std::size_t>(config_.max_candidates)) {
+      has_list = true;
+      list.reserve(hits.size());
+      for (const auto& [i, dist2_m2] : hits) list.push_back(Candidate{i, std::sqrt(dist2_m2)});
+      std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
+        return a.dist_from_centre < b.dist_from_centre ||
+               (a.dist_from_centre == b.dist_from_centre && a.index < b.index);
+      });
     }
-    std::sort(list.begin(), list.end(), [](const Candidate& a, const Candidate& b) {
-      return a.dist_from_centre < b.dist_from_centre ||
-             (a.dist_from_centre == b.dist_from_centre && a.index < b.index);
-    });
-    std::lock_guard<std::mutex> lock(fill_mutex_);
-    const std::uint32_t existing = __atomic_load_n(slots_.get() + cell, __ATOMIC_ACQUIRE);
-    if (existing != kUnfilled) return existing;  // another thread filled it
-    if (pool_used_ + list.size() + 1 <= config_.pool_entries &&
-        pool_used_ + kListBase < std::numeric_limits<std::uint32_t>::max() - list.size() - 1) {
-      Candidate* out = pool_.get() + pool_used_;
-      out[0] = Candidate{static_cast<std::uint32_t>(list.size()), 0.f};
-      std::copy(list.begin(), list.end(), out + 1);
-      slot = kListBase + static_cast<std::uint32_t>(pool_used_);
-      pool_used_ += list.size() + 1;
-      ++filled_;
-    } else {
-      ++tree_marked_;  // pool full
-    }
-    __atomic_store_n(slots_.get() + cell, slot, __ATOMIC_RELEASE);
-    return slot;
   }
   std::lock_guard<std::mutex> lock(fill_mutex_);
   const std::uint32_t existing = __atomic_load_n(slots_.get() + cell, __ATOMIC_ACQUIRE);
-  if (existing != kUnfilled) return existing;
-  ++tree_marked_;
-  __atomic_store_n(slots_.get() + cell, kUseTree, __ATOMIC_RELEASE);
-  return kUseTree;
+  if (existing != kUnfilled) return existing;  // another thread filled it meanwhile
+  std::uint32_t slot = kUseTree;
+  const bool room =
+      pool_used_ + list.size() + 1 <= config_.pool_entries &&
+      pool_used_ + list.size() + 1 + kListBase < std::numeric_limits<std::uint32_t>::max();
+  if (has_list && room) {
+    Candidate* out = pool_.get() + pool_used_;
+    out[0] = Candidate{static_cast<std::uint32_t>(list.size()), 0.f};
+    std::copy(list.begin(), list.end(), out + 1);
+    slot = kListBase + static_cast<std::uint32_t>(pool_used_);
+    pool_used_ += list.size() + 1;
+    ++filled_;
+  } else {
+    ++tree_marked_;
+  }
+  __atomic_store_n(slots_.get() + cell, slot, __ATOMIC_RELEASE);
+  return slot;
 }
 
 int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) const {
