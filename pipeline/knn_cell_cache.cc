@@ -176,15 +176,16 @@ int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) co
   const float offset = std::sqrt(offset2) * (1.f + 1e-5f) + 1e-6f;
   const PointsF& pts = tree_.points();
   int count = 0;
+  // The scan stops at candidates farther from the centre than this; it only
+  // changes when the k-th best does (so no square root per candidate).
+  float stop_beyond = std::numeric_limits<float>::infinity();
   for (std::uint32_t j = 0; j < n; ++j) {
-    if (count == k_) {
-      const float worst = std::sqrt(dist2[k_ - 1]) * (1.f + 1e-5f);
-      if (list[j].dist_from_centre > worst + offset) break;
-    }
+    if (list[j].dist_from_centre > stop_beyond) break;
     const std::uint32_t i = list[j].index;
     const float d2 = squared_distance(p, pts.data() + static_cast<Eigen::Index>(i) * 3);
     if (count < k_ || d2 < dist2[k_ - 1] || (d2 == dist2[k_ - 1] && i < index[k_ - 1])) {
       insert_best(d2, i, k_, &count, index, dist2);
+      if (count == k_) stop_beyond = std::sqrt(dist2[k_ - 1]) * (1.f + 1e-5f) + offset;
     }
   }
   return count;
