@@ -276,7 +276,7 @@ struct FeatureField::Impl {
 
   void build_tree();
   // Neighbours of x, nearest first; returns how many (min(k, N)).
-  int nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const;
+  int nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2, bool use_cache = true) const;
   // with_gradients false: only coef and row are filled (a forward pass that
   // keeps no Jacobian needs nothing else, and the gradients cost about as
   // much as the values).
@@ -288,7 +288,7 @@ struct FeatureField::Impl {
 
   // Forward over queries [q0, q1): any of the outputs may be null.
   void forward_block(const PointsF& x, Index q0, Index q1, FeaturesF* values, FeaturesF* jacobian,
-                     FieldTape* tape) const;
+                     FieldTape* tape, bool use_cache = true) const;
   void backward_block(const FieldTape& tape, const FeaturesF& g, Index q0, Index q1,
                       PointsF* dx) const;
 
@@ -455,10 +455,11 @@ void FeatureField::Impl::build_tree() {
   }
 }
 
-int FeatureField::Impl::nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const {
+int FeatureField::Impl::nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2,
+                                bool use_cache) const {
   const float query[3] = {static_cast<float>(x.x()), static_cast<float>(x.y()),
                           static_cast<float>(x.z())};
-  if (knn_cache && k == knn_cache->k()) return knn_cache->nearest(query, idx, dist2);
+  if (use_cache && knn_cache && k == knn_cache->k()) return knn_cache->nearest(query, idx, dist2);
   return kd->nearest(query, k, idx, dist2);
 }
 
@@ -576,7 +577,7 @@ void FeatureField::Impl::tree_terms(const Vec3& x, std::vector<TreeVisit>* stack
 }
 
 void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, FeaturesF* values,
-                                       FeaturesF* jacobian, FieldTape* tape) const {
+                                       FeaturesF* jacobian, FieldTape* tape, bool use_cache) const {
   if (config.interpolator == FieldInterpolator::kDense) {
     dense_forward_block(x, q0, q1, values, jacobian, tape);
     return;
@@ -594,7 +595,7 @@ void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, Fea
     for (Index q = q0; q < q1; ++q) {
       std::uint32_t* idx = nbrs.data() + (q - q0) * k1;
       nbr_count[static_cast<std::size_t>(q - q0)] =
-          nearest(x.row(q).cast<double>().transpose(), k1, idx, dist2.data());
+          nearest(x.row(q).cast<double>().transpose(), k1, idx, dist2.data(), use_cache);
       for (int j = 0; j < nbr_count[static_cast<std::size_t>(q - q0)]; ++j) {
         const char* row = reinterpret_cast<const char*>(feature_row(idx[j]));
         for (Index byte = 0; byte < row_bytes; byte += 64) __builtin_prefetch(row + byte);
@@ -843,13 +844,14 @@ const FieldConfig& FeatureField::config() const { return impl_->config; }
 const NearestPoints* FeatureField::search_tree() const { return impl_->kd.get(); }
 const Eigen::VectorXf& FeatureField::mean_feature() const { return impl_->mean; }
 
-void FeatureField::evaluate(const PointsF& x, FeaturesF* values, FeaturesF* jacobian) const {
+void FeatureField::evaluate(const PointsF& x, FeaturesF* values, FeaturesF* jacobian,
+                            NeighbourCache cache) const {
   check_queries(x);
   if (values != nullptr) values->resize(x.rows(), impl_->dim);
   if (jacobian != nullptr) jacobian->resize(x.rows(), 3 * impl_->dim);
   if (values == nullptr && jacobian == nullptr) return;
   for_each_query_block(x.rows(), impl_->config.num_threads, [&](Index q0, Index q1) {
-    impl_->forward_block(x, q0, q1, values, jacobian, nullptr);
+    impl_->forward_block(x, q0, q1, values, jacobian, nullptr, cache == NeighbourCache::kUse);
   });
 }
 

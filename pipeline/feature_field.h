@@ -74,6 +74,13 @@
 
 namespace dffeval {
 
+/// Whether a kKnn evaluation uses the field's neighbour-search cache
+/// (FieldConfig::knn_cell_m). kBypass is for one-off queries that will not
+/// come back to the same places (filling cells for them costs more than it
+/// saves). Results are the same either way up to the order of points at
+/// exactly equal distances.
+enum class NeighbourCache { kUse, kBypass };
+
 /// How F(x) is interpolated from the cloud (see the file comment).
 enum class FieldInterpolator { kDense, kKnn, kTree };
 
@@ -167,7 +174,8 @@ class FeatureField {
   /// values: Q x D, F at each row of x. If `jacobian` is not null it becomes
   /// Q x (3 D): row q holds dF_d/dx_c at column d * 3 + c (per metre).
   /// Either output may be null. Throws std::invalid_argument on a non-finite x.
-  void evaluate(const PointsF& x, FeaturesF* values, FeaturesF* jacobian = nullptr) const;
+  void evaluate(const PointsF& x, FeaturesF* values, FeaturesF* jacobian = nullptr,
+                NeighbourCache cache = NeighbourCache::kUse) const;
 
   /// Forward pass for an energy L(F(x)): `values` (Q x D, may be null) as in
   /// evaluate(), and `tape` records what pullback() needs.

@@ -129,7 +129,9 @@ struct OptimizedGrasp {
   /// Seconds spent in each part of the iterations, summed over them:
   /// kinematics (forward kinematics and surface points), feature (field
   /// values), surface_distance, penetration, other_terms, backward (every
-  /// gradient, the field's pullback included), adam.
+  /// gradient, the field's pullback included), adam; plus start (the
+  /// reference descriptor and the scoring of the start candidates) and
+  /// finish (the final energies that pick the winner).
   std::map<std::string, double> timing_s;
 };
 

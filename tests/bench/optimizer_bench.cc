@@ -84,7 +84,10 @@ void optimizer_step(benchmark::State& state, FieldInterpolator interpolator,
   // reported as counters so that one run shows where the time goes.
   std::map<std::string, double> part_s;
   auto collect = [&] {
-    for (const auto& [part, s] : optimizer.finish(*run).timing_s) part_s[part] += s;
+    for (const auto& [part, s] : optimizer.finish(*run).timing_s) {
+      // start() and finish() run outside the timed steps.
+      if (part != "start" && part != "finish") part_s[part] += s;
+    }
   };
   for (auto _ : state) {
     if (steps == optimizer.config().iterations) {
