@@ -615,9 +615,11 @@ void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, Fea
       if (tape != nullptr) {
         std::copy(idx, idx + count, tape->neighbours_.begin() + q * tape->neighbours_per_query_);
         double* out = tape->term_weights_.data() + q * tape->neighbours_per_query_ * 4;
+        const float** rows = tape->term_rows_.data() + q * tape->neighbours_per_query_;
         for (const Term& t : terms) {
           *out++ = t.coef;
           for (int c = 0; c < 3; ++c) *out++ = t.grad[c];
+          *rows++ = t.row;
         }
       }
     } else {
@@ -648,18 +650,16 @@ void FeatureField::Impl::backward_block(const FieldTape& tape, const FeaturesF& 
   for (Index q = q0; q < q1; ++q) {
     const Vec3 xq = tape.x_.row(q).cast<double>().transpose();
     if (config.interpolator == FieldInterpolator::kKnn) {
-      // The forward pass's terms: the background first when there are more
-      // than k points (knn_terms' order), then one per neighbour.
+      // The forward pass's terms, as it recorded them.
       const int per_query = tape.neighbours_per_query_;
-      const std::uint32_t* idx = tape.neighbours_.data() + q * per_query;
       const double* tw = tape.term_weights_.data() + q * per_query * 4;
-      const bool background = per_query > config.knn_k;
+      const float* const* rows = tape.term_rows_.data() + q * per_query;
       terms.resize(static_cast<std::size_t>(per_query));
       for (int j = 0; j < per_query; ++j, tw += 4) {
         Term& t = terms[static_cast<std::size_t>(j)];
         t.coef = tw[0];
         t.grad = Vec3(tw[1], tw[2], tw[3]);
-        t.row = background ? (j == 0 ? mean.data() : feature_row(idx[j - 1])) : feature_row(idx[j]);
+        t.row = rows[j];
       }
     } else {
       tree_terms(xq, &stack, &terms);
@@ -869,6 +869,7 @@ void FeatureField::evaluate_vjp(const PointsF& x, FeaturesF* values, FieldTape* 
           : 0;
   tape->neighbours_.assign(static_cast<std::size_t>(q * tape->neighbours_per_query_), 0u);
   tape->term_weights_.resize(static_cast<std::size_t>(q * tape->neighbours_per_query_ * 4));
+  tape->term_rows_.resize(static_cast<std::size_t>(q * tape->neighbours_per_query_));
   if (values != nullptr) values->resize(q, impl_->dim);
   for_each_query_block(q, impl_->config.num_threads, [&](Index q0, Index q1) {
     impl_->forward_block(x, q0, q1, values, nullptr, tape);

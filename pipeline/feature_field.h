@@ -119,7 +119,7 @@ class NearestPoints;
 
 /// What FeatureField::evaluate_vjp keeps from a forward pass so that
 /// FeatureField::pullback() needs no neighbour search (kKnn) and no second
-/// evaluation of the values. Holds about Q (D + 5 k + 10) numbers.
+/// evaluation of the values. Holds about Q (D + 6 k + 11) numbers.
 class FieldTape {
  public:
   /// Number of queries recorded (0 before a forward pass).
@@ -141,10 +141,11 @@ class FieldTape {
   Eigen::VectorXd weight_sum_;             // Q, sum of weights (the denominator)
   std::vector<std::uint32_t> neighbours_;  // kKnn: Q x (k + 1) nearest indices
   int neighbours_per_query_ = 0;
-  // kKnn: each query's terms (one per neighbour entry, in the order the
-  // backward pass rebuilds them) as (weight, d weight / dx) = 4 doubles, so
-  // that the backward pass does not recompute distances and weights.
+  // kKnn: each query's terms, one per neighbour entry: (weight, d weight /
+  // dx) = 4 doubles and the feature row each weighs, so that the backward
+  // pass does not recompute distances and weights.
   std::vector<double> term_weights_;
+  std::vector<const float*> term_rows_;
 };
 
 /// F(x) over a feature cloud, with its gradient. Shapes: x is Q x 3 (metres),

@@ -31,12 +31,10 @@ inline float squared_distance(const float* p, const float* q) {
 // nearer first, equal distances by index.
 inline void insert_best(float d2, std::uint32_t i, int k, int* count, std::uint32_t* index,
                         float* dist2) {
-  int at = *count < k ? (*count)++ : k - 1;
+  int at = *count < k ? (*count)++ : k - 1;  // the last entry drops out when full
   while (at > 0 && (dist2[at - 1] > d2 || (dist2[at - 1] == d2 && index[at - 1] > i))) {
-    if (at < k) {
-      dist2[at] = dist2[at - 1];
-      index[at] = index[at - 1];
-    }
+    dist2[at] = dist2[at - 1];
+    index[at] = index[at - 1];
     --at;
   }
   dist2[at] = d2;
@@ -93,14 +91,12 @@ std::size_t KnnCellCache::tree_cells() const {
   return tree_marked_;
 }
 
-int KnnCellCache::tree_nearest(const float* p, std::uint32_t* index, float* dist2) const {
-  return tree_.nearest(p, k_, index, dist2);
+float KnnCellCache::cell_centre(int axis, int index) const {
+  return origin_[axis] + (static_cast<float>(index) + 0.5f) * cell_;
 }
 
 std::uint32_t KnnCellCache::fill(std::size_t cell, int ix, int iy, int iz) const {
-  const float centre[3] = {origin_[0] + (static_cast<float>(ix) + 0.5f) * cell_,
-                           origin_[1] + (static_cast<float>(iy) + 0.5f) * cell_,
-                           origin_[2] + (static_cast<float>(iz) + 0.5f) * cell_};
+  const float centre[3] = {cell_centre(0, ix), cell_centre(1, iy), cell_centre(2, iz)};
   std::vector<std::uint32_t> idx(static_cast<std::size_t>(k_));
   std::vector<float> d2(static_cast<std::size_t>(k_));
   // The list, or none (fewer than k points, or too many candidates: the
@@ -151,7 +147,7 @@ int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) co
   for (int c = 0; c < 3; ++c) {
     const float u = (p[c] - origin_[c]) / cell_;
     // Also false for NaN: such queries go to the tree, which handles them.
-    if (!(u >= 0.f && u < static_cast<float>(dims_[c]))) return tree_nearest(p, index, dist2);
+    if (!(u >= 0.f && u < static_cast<float>(dims_[c]))) return tree_.nearest(p, k_, index, dist2);
     cell_index[c] = std::min(static_cast<int>(u), dims_[c] - 1);
   }
   const std::size_t cell =
@@ -161,7 +157,7 @@ int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) co
       static_cast<std::size_t>(cell_index[0]);
   std::uint32_t slot = __atomic_load_n(slots_.get() + cell, __ATOMIC_ACQUIRE);
   if (slot == kUnfilled) slot = fill(cell, cell_index[0], cell_index[1], cell_index[2]);
-  if (slot == kUseTree) return tree_nearest(p, index, dist2);
+  if (slot == kUseTree) return tree_.nearest(p, k_, index, dist2);
   const Candidate* list = pool_.get() + (slot - kListBase);
   const std::uint32_t n = list[0].index;
   ++list;
@@ -169,7 +165,7 @@ int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) co
   // from the centre cannot be nearer than the current k-th best.
   float offset2 = 0.f;
   for (int c = 0; c < 3; ++c) {
-    const float centre = origin_[c] + (static_cast<float>(cell_index[c]) + 0.5f) * cell_;
+    const float centre = cell_centre(c, cell_index[c]);
     offset2 += (p[c] - centre) * (p[c] - centre);
   }
   // Slack for the float rounding of both distances.

@@ -69,8 +69,8 @@ class KnnCellCache {
   /// As NearestPoints::nearest(p, k(), index, dist2).
   int nearest(const float* p, std::uint32_t* index, float* dist2) const;
 
-  /// Counters for tuning: cells filled with a list, cells marked for the
-  /// KD-tree, and queries answered from a list.
+  /// Counters for tuning and tests: cells filled with a list, and cells
+  /// marked for the KD-tree.
   std::size_t filled_cells() const;
   std::size_t tree_cells() const;
 
@@ -82,7 +82,8 @@ class KnnCellCache {
   // Slot values: 0 not filled yet, 1 use the KD-tree, otherwise 2 + the
   // offset of the list in the pool (its first entry holds the count).
   std::uint32_t fill(std::size_t cell, int ix, int iy, int iz) const;
-  int tree_nearest(const float* p, std::uint32_t* index, float* dist2) const;
+  // Centre coordinate (metres) of the cells with this index along an axis.
+  float cell_centre(int axis, int index) const;
 
   const NearestPoints& tree_;
   int k_;

@@ -44,7 +44,6 @@ class NearestPoints {
               std::vector<std::pair<std::uint32_t, float>>* hits) const;
 
   const PointsF& points() const { return points_; }
-  std::size_t size() const { return static_cast<std::size_t>(points_.rows()); }
 
  private:
   struct Tree;
