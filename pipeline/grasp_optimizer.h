@@ -159,8 +159,8 @@ class GraspOptimizer {
  public:
   GraspOptimizer(const HandKinematics& hand, HandSurfacePoints surface,
                  GraspOptimizerConfig config);
-  /// Runs on LibTorch's current intra-op thread count; same seed and thread
-  /// count, same result. Throws std::invalid_argument on missing fields.
+  /// One thread (the energy is plain C++, grasp_energy.h); same seed, same
+  /// result. Throws std::invalid_argument on missing fields.
   OptimizedGrasp optimize(const TransferProblem& problem) const;
   /// The reference descriptor: the source field at the hand's surface points
   /// in the demonstrated pose (P x D).

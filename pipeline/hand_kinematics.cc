@@ -191,6 +191,7 @@ struct HandKinematics::Impl {
   std::vector<std::string> names;
   std::unordered_map<std::string, int> index;
   std::vector<int> parent, chain, joint_body;
+  std::vector<HandBodyJoint> body_joints;
   std::vector<std::string> chains;
   std::vector<HandGeom> geoms;
   int num_rounded = 0;
@@ -340,6 +341,8 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
     c.parent_select.push_back(ps);
   }
 
+  impl->body_joints.resize(static_cast<std::size_t>(nb));
+  for (int i = 0; i < nb; ++i) impl->body_joints[i].parent = impl->parent[i];
   std::vector<int64_t> select;
   std::vector<double> q0, A, AK, AK2, p0, u1, u2;
   for (int i : level_order) {
@@ -356,6 +359,18 @@ HandKinematics HandKinematics::load(const std::string& mjcf_path) {
                    .normalized());
       anchor = Eigen::Vector3d(m->jnt_pos[3 * j], m->jnt_pos[3 * j + 1], m->jnt_pos[3 * j + 2]);
       ref = m->qpos0[m->jnt_qposadr[j]];
+    }
+    HandBodyJoint& bj = impl->body_joints[i];
+    bj.R_PB0 = R;
+    bj.p_PB0 = pos;
+    if (body_joint[i] >= 0) {
+      const int j = m->body_jntadr[mb];
+      bj.joint = body_joint[i];
+      bj.axis_B =
+          Eigen::Vector3d(m->jnt_axis[3 * j], m->jnt_axis[3 * j + 1], m->jnt_axis[3 * j + 2])
+              .normalized();
+      bj.anchor_B = anchor;
+      bj.qpos0 = ref;
     }
     // MuJoCo: X_PB = (R, pos) * (R_j, a - R_j a), R_j = I + sin K + (1 - cos) K^2.
     select.push_back(body_joint[i] >= 0 ? body_joint[i] : 0);
@@ -532,6 +547,7 @@ const std::vector<int>& HandKinematics::body_parent() const { return impl_->pare
 const std::vector<int>& HandKinematics::body_chain() const { return impl_->chain; }
 const std::vector<std::string>& HandKinematics::chain_names() const { return impl_->chains; }
 const std::vector<int>& HandKinematics::joint_body() const { return impl_->joint_body; }
+const std::vector<HandBodyJoint>& HandKinematics::body_joints() const { return impl_->body_joints; }
 at::Tensor HandKinematics::joint_lower() const { return impl_->lower; }
 at::Tensor HandKinematics::joint_upper() const { return impl_->upper; }
 const std::vector<HandGeom>& HandKinematics::geoms() const { return impl_->geoms; }

@@ -13,6 +13,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <Eigen/Core>
+#include <Eigen/Geometry>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,26 @@ struct HandGeom {
   Eigen::Vector3d p_BG = Eigen::Vector3d::Zero();
   /// Geom orientation in the body frame.
   Eigen::Matrix3d R_BG = Eigen::Matrix3d::Identity();
+};
+
+/// Where a hand body sits in its parent and how its hinge moves it, as plain
+/// numbers (MuJoCo's body_pos, body_quat, jnt_axis, jnt_pos, qpos0): for code
+/// that poses the hand without LibTorch (grasp_energy.h). The child's frame in
+/// its parent's is X_PB = (R_PB0, p_PB0) * (R_j, anchor_B - R_j anchor_B),
+/// R_j the rotation by (joints[joint] - qpos0) about axis_B.
+struct HandBodyJoint {
+  /// Parent body index (-1 for the palm).
+  int parent = -1;
+  Eigen::Matrix3d R_PB0 = Eigen::Matrix3d::Identity();
+  /// metres
+  Eigen::Vector3d p_PB0 = Eigen::Vector3d::Zero();
+  /// Column of the joint in hand_joint_names() order; -1: welded to the parent.
+  int joint = -1;
+  /// Unit hinge axis and its anchor (metres) in the body's frame.
+  Eigen::Vector3d axis_B = Eigen::Vector3d::UnitZ();
+  Eigen::Vector3d anchor_B = Eigen::Vector3d::Zero();
+  /// MuJoCo's joint reference, radians.
+  double qpos0 = 0.0;
 };
 
 /// Batched hand parameters for the optimizer: wrist_pos (B, 3) metres (the
@@ -93,6 +114,9 @@ class HandKinematics {
   const std::vector<std::string>& chain_names() const;
   /// The body each finger joint moves, in hand_joint_names() order.
   const std::vector<int>& joint_body() const;
+  /// Placement and hinge of every hand body, in body_names() order (parents
+  /// before children).
+  const std::vector<HandBodyJoint>& body_joints() const;
 
   /// Joint limits (22,), radians, float64, hand_joint_names() order
   /// (-inf/+inf for a joint without limits).
