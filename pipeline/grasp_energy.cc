@@ -106,6 +106,59 @@ std::array<Vector3d, 6> rot6d_velocities(const double* r6, const Matrix3d& R) {
 
 }  // namespace
 
+PenetrationCloud::PenetrationCloud(std::vector<Eigen::Vector3d> points, double cell_m)
+    : points_(std::move(points)), cell_(cell_m) {
+  if (!(cell_m > 0.0)) throw std::invalid_argument("PenetrationCloud: cell_m must be > 0");
+  if (points_.empty()) return;
+  Vector3d lo = points_[0], hi = points_[0];
+  for (const Vector3d& p : points_) {
+    lo = lo.cwiseMin(p);
+    hi = hi.cwiseMax(p);
+  }
+  origin_ = lo;
+  std::size_t cells = 1;
+  for (int c = 0; c < 3; ++c) {
+    dims_[c] = static_cast<int>((hi[c] - lo[c]) / cell_) + 1;
+    cells *= static_cast<std::size_t>(dims_[c]);
+  }
+  auto cell_of = [&](const Vector3d& p) {
+    std::size_t i = 0;
+    for (int c = 2; c >= 0; --c) {
+      const int k = std::clamp(static_cast<int>((p[c] - origin_[c]) / cell_), 0, dims_[c] - 1);
+      i = i * static_cast<std::size_t>(dims_[c]) + static_cast<std::size_t>(k);
+    }
+    return i;
+  };
+  cell_start_.assign(cells + 1, 0);
+  for (const Vector3d& p : points_) ++cell_start_[cell_of(p) + 1];
+  for (std::size_t c = 0; c < cells; ++c) cell_start_[c + 1] += cell_start_[c];
+  order_.resize(points_.size());
+  std::vector<int> next(cell_start_.begin(), cell_start_.end() - 1);
+  for (std::size_t i = 0; i < points_.size(); ++i)
+    order_[next[cell_of(points_[i])]++] = static_cast<int>(i);
+}
+
+void PenetrationCloud::candidates(const Vector3d& centre, double radius_m,
+                                  std::vector<int>* out) const {
+  if (points_.empty()) return;
+  int lo[3], hi[3];
+  for (int c = 0; c < 3; ++c) {
+    lo[c] = static_cast<int>(std::floor((centre[c] - radius_m - origin_[c]) / cell_));
+    hi[c] = static_cast<int>(std::floor((centre[c] + radius_m - origin_[c]) / cell_));
+    if (hi[c] < 0 || lo[c] >= dims_[c]) return;
+    lo[c] = std::max(lo[c], 0);
+    hi[c] = std::min(hi[c], dims_[c] - 1);
+  }
+  for (int z = lo[2]; z <= hi[2]; ++z) {
+    for (int y = lo[1]; y <= hi[1]; ++y) {
+      const std::size_t row = (static_cast<std::size_t>(z) * dims_[1] + y) * dims_[0];
+      const int* first = order_.data() + cell_start_[row + lo[0]];
+      const int* last = order_.data() + cell_start_[row + hi[0] + 1];
+      out->insert(out->end(), first, last);
+    }
+  }
+}
+
 GraspParamVector grasp_params(const Grasp& grasp) {
   GraspParamVector x{};
   const Matrix3d R = grasp.X_WPalm.rotation();
@@ -151,9 +204,7 @@ GraspEnergy::GraspEnergy(const HandKinematics& hand, const HandSurfacePoints& su
                  : hg.type == HandGeomType::kCapsule ? Vector3d(0, 0, hg.size.y())
                                                      : Vector3d::Zero();
       g.half = cyl ? hg.size.y() : 0.0;
-      const double bound =
-          (cyl ? std::hypot(hg.size.x(), hg.size.y()) : g.extent.norm() + g.radius);
-      g.bound2 = bound * bound;
+      g.bound = cyl ? std::hypot(hg.size.x(), hg.size.y()) : g.extent.norm() + g.radius;
       geoms_.push_back(g);
     }
   }
@@ -316,11 +367,12 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
   if (w.penetration != 0) {
     std::vector<double>& pen = term("penetration");
     const double tol = config_.penetration_tolerance_m;
-    const std::size_t M = ref.penetration_cloud.size();
+    const std::size_t M = ref.penetration_cloud.points().size();
     std::vector<double> best(M);
-    std::vector<int> best_geom(M);
+    std::vector<int> best_geom(M), near;
     std::vector<Matrix3d> R_WG(geoms_.size());
     std::vector<Vector3d> p_WG(geoms_.size());
+    const std::vector<Vector3d>& cloud = ref.penetration_cloud.points();
     for (int b = 0; b < B; ++b) {
       for (std::size_t g = 0; g < geoms_.size(); ++g) {
         const Geom& geom = geoms_[g];
@@ -332,9 +384,11 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
       Vector3d unused;
       for (std::size_t g = 0; g < geoms_.size(); ++g) {
         const Geom& geom = geoms_[g];
-        for (std::size_t m = 0; m < M; ++m) {
-          const Vector3d u = ref.penetration_cloud[m] - p_WG[g];
-          if (u.squaredNorm() >= geom.bound2) continue;
+        near.clear();
+        ref.penetration_cloud.candidates(p_WG[g], geom.bound, &near);
+        for (const int m : near) {
+          const Vector3d u = cloud[m] - p_WG[g];
+          if (u.squaredNorm() >= geom.bound * geom.bound) continue;
           const double sdf = primitive_sdf(geom.cylinder, geom.extent, geom.radius, geom.half,
                                            R_WG[g].transpose() * u, &unused);
           if (sdf < best[m]) {
@@ -351,9 +405,9 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
         const Matrix3d& R = R_WG[best_geom[m]];
         Vector3d n;
         primitive_sdf(geom.cylinder, geom.extent, geom.radius, geom.half,
-                      R.transpose() * (ref.penetration_cloud[m] - p_WG[best_geom[m]]), &n);
+                      R.transpose() * (cloud[m] - p_WG[best_geom[m]]), &n);
         // E = -sdf(R^T (c - p)): moving the geom by d moves q by -R^T d.
-        wrench[b].add(geom.body, ref.penetration_cloud[m], w.penetration * (R * n));
+        wrench[b].add(geom.body, cloud[m], w.penetration * (R * n));
       }
     }
     lap("penetration");

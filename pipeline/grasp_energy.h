@@ -51,6 +51,29 @@ struct HandBodyPoses {
   std::vector<Eigen::Vector3d> p;  // p_WB, metres
 };
 
+/// The target cloud points of the penetration term, bucketed in a uniform
+/// grid so that each hand geom tests only the points near it (10 geoms x 25
+/// primitives x 1500 points per iteration otherwise).
+class PenetrationCloud {
+ public:
+  PenetrationCloud() = default;
+  /// `points` in metres; `cell_m` the grid's cell edge.
+  explicit PenetrationCloud(std::vector<Eigen::Vector3d> points, double cell_m = 0.01);
+  const std::vector<Eigen::Vector3d>& points() const { return points_; }
+  /// Appends to `out` the indices of every point within `radius_m` of
+  /// `centre` (and some farther ones): those in the cells that the sphere's
+  /// bounding box overlaps.
+  void candidates(const Eigen::Vector3d& centre, double radius_m, std::vector<int>* out) const;
+
+ private:
+  std::vector<Eigen::Vector3d> points_;
+  Eigen::Vector3d origin_ = Eigen::Vector3d::Zero();
+  double cell_ = 0.01;
+  int dims_[3] = {0, 0, 0};
+  std::vector<int> cell_start_;  // CSR: points of cell c are order_[cell_start_[c] ..)
+  std::vector<int> order_;
+};
+
 /// What the energy compares a candidate with; fixed for one transfer.
 struct EnergyReference {
   /// Target field (feature term) and its cloud's search tree (surface-
@@ -62,8 +85,8 @@ struct EnergyReference {
   /// Each demonstrated surface point's distance to the source cloud, capped,
   /// metres (P).
   std::vector<double> demo_distance;
-  /// Target cloud points for the penetration term, metres.
-  std::vector<Eigen::Vector3d> penetration_cloud;
+  /// Target cloud points for the penetration term.
+  PenetrationCloud penetration_cloud;
   /// Elevations (radians) of the demonstrated palm's axes, and its joints.
   Eigen::Vector3d demo_elevation = Eigen::Vector3d::Zero();
   std::array<double, kNumHandJoints> demo_joints{};
@@ -106,7 +129,7 @@ class GraspEnergy {
     Eigen::Vector3d extent = Eigen::Vector3d::Zero();  // rounded box half sizes
     double radius = 0.0;                               // rounding or cylinder radius
     double half = 0.0;                                 // cylinder half length
-    double bound2 = 0.0;                               // squared bounding radius, m^2
+    double bound = 0.0;                                // bounding radius about the centre, m
     Eigen::Matrix3d R_BG = Eigen::Matrix3d::Identity();
     Eigen::Vector3d p_BG = Eigen::Vector3d::Zero();
   };

@@ -117,9 +117,11 @@ EnergyReference energy_reference(const GraspOptimizer& opt, const TransferProble
   // Target cloud for the penetration term, evenly subsampled.
   const PointsF& tp = problem.target_points;
   const Eigen::Index m = std::min<Eigen::Index>(tp.rows(), cfg.penetration_points);
+  std::vector<Eigen::Vector3d> penetration_points;
   for (Eigen::Index k = 0; k < m; ++k) {
-    ref.penetration_cloud.push_back(tp.row(k * tp.rows() / m).cast<double>().transpose());
+    penetration_points.push_back(tp.row(k * tp.rows() / m).cast<double>().transpose());
   }
+  ref.penetration_cloud = PenetrationCloud(std::move(penetration_points));
   if (cfg.weights.surface_distance != 0) {
     // The fields' own KD-trees (kKnn, kDense), so that no trial builds a
     // second tree over the same points; a tree of its own for kTree.

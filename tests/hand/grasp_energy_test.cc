@@ -107,10 +107,10 @@ double torch_term(const HandKinematics& kin, const HandSurfacePoints& surface,
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
   if (term == "penetration") {
     std::vector<double> flat;
-    for (const Eigen::Vector3d& c : ref.penetration_cloud)
-      flat.insert(flat.end(), {c.x(), c.y(), c.z()});
+    const std::vector<Eigen::Vector3d>& points = ref.penetration_cloud.points();
+    for (const Eigen::Vector3d& c : points) flat.insert(flat.end(), {c.x(), c.y(), c.z()});
     const torch::Tensor cloud =
-        torch::tensor(flat, f64).reshape({static_cast<int64_t>(ref.penetration_cloud.size()), 3});
+        torch::tensor(flat, f64).reshape({static_cast<int64_t>(points.size()), 3});
     return torch::relu(hand_penetration_depth(kin, poses, cloud) - cfg.penetration_tolerance_m)
         .sum()
         .item<double>();
@@ -200,7 +200,7 @@ TEST_P(GraspEnergyTerm, ValueEqualsLibTorchAndGradientMatchesFiniteDifferences) 
       GraspParamVector x = random_params(*kin, rng);
       if (term == "self_collision") cross_fingers(*kin, trial, rng, &x);
       EnergyReference ref;
-      ref.penetration_cloud = cloud_into_hand(*kin, surface, x, rng);
+      ref.penetration_cloud = PenetrationCloud(cloud_into_hand(*kin, surface, x, rng));
       ref.demo_elevation = Eigen::Vector3d(0.3, -0.2, 0.5);
       for (int k = 0; k < kNumHandJoints; ++k) ref.demo_joints[k] = 0.1 * k - 0.5;
       std::vector<GraspParamVector> grad;
