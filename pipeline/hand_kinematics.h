@@ -1,9 +1,14 @@
 #pragma once
-// Differentiable, batched kinematics of the Shadow hand in LibTorch, for grasp
-// optimization. Everything is read from the ONE hand description
-// (assets/shadow_hand.xml, compiled by MuJoCo): body tree, body offsets,
-// hinge axes and anchors, joint ranges and collision primitives. The
-// optimizer and the simulator therefore cannot disagree about the hand.
+// Differentiable, batched kinematics of the Shadow hand in LibTorch.
+// Everything is read from the ONE hand description (assets/shadow_hand.xml,
+// compiled by MuJoCo): body tree, body offsets, hinge axes and anchors, joint
+// ranges and collision primitives. The optimizer and the simulator therefore
+// cannot disagree about the hand.
+//
+// The grasp optimizer itself poses the hand with the plain-C++ twin of these
+// functions in grasp_energy.h (LibTorch's per-operation overhead was a
+// quarter of a trial); this LibTorch version is the autograd reference that
+// tests hold that one to, and serves callers that want tensors.
 //
 // Tensors: torch::Tensor is at::Tensor; this header includes only ATen's
 // Tensor (LibTorch's full headers cost ~20 s per translation unit).

@@ -1,8 +1,8 @@
 #pragma once
 // Points on the hand's skin, fixed in the body frames, where SparseDFF reads
 // the feature field (stage 5 of reference/sparsedff_method.md). Sampled once
-// on the collision primitives of the one hand model; posed for a batch of
-// hand parameters by HandKinematics::forward.
+// on the collision primitives of the one hand model; posed by
+// hand_surface_world (LibTorch) or GraspEnergy::surface_points (plain C++).
 
 #include <ATen/core/Tensor.h>
 

@@ -1,5 +1,7 @@
-// Hand kinematics speed, at the grasp optimizer's sizes (SparseDFF: M = 10
-// starts, 500 surface points, 300 Adam steps; float32).
+// Speed of the LibTorch hand kinematics (the reference; the optimizer uses
+// grasp_energy.h's plain-C++ version, timed inside BM_OptimizerStep*), at the
+// grasp optimizer's sizes (SparseDFF: M = 10 starts, 500 surface points, 300
+// Adam steps; float32).
 //   BM_HandKinematicsStep   forward kinematics + surface points + backward
 //   BM_HandPenetration      penetration depth of a 2000-point cloud + backward
 //   BM_HandSelfPenetration  the self-collision penalty + backward

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -234,6 +235,32 @@ TEST_P(GraspEnergyTerm, ValueEqualsLibTorchAndGradientMatchesFiniteDifferences) 
 INSTANTIATE_TEST_SUITE_P(Terms, GraspEnergyTerm,
                          ::testing::Values("penetration", "table", "joint_limits", "self_collision",
                                            "wrist_prior", "joint_prior"));
+
+TEST(PenetrationCloud, CandidatesHoldEveryPointWithinTheRadius) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(-0.1, 0.1);
+  std::vector<Eigen::Vector3d> points;
+  for (int i = 0; i < 2000; ++i) points.emplace_back(u(rng), u(rng), 0.5 * u(rng));
+  const PenetrationCloud cloud(points, 0.01);
+  for (int trial = 0; trial < 200; ++trial) {
+    // Centres inside, at the edge of and outside the cloud's box.
+    const Eigen::Vector3d centre(1.5 * u(rng), 1.5 * u(rng), 1.5 * u(rng));
+    const double radius = 0.002 + 0.2 * std::abs(u(rng));
+    std::vector<int> got;
+    cloud.candidates(centre, radius, &got);
+    std::sort(got.begin(), got.end());
+    EXPECT_TRUE(std::adjacent_find(got.begin(), got.end()) == got.end()) << "a point twice";
+    for (int i = 0; i < static_cast<int>(points.size()); ++i) {
+      if ((points[i] - centre).norm() <= radius) {
+        EXPECT_TRUE(std::binary_search(got.begin(), got.end(), i)) << "missed point " << i;
+      }
+    }
+  }
+  EXPECT_THROW(PenetrationCloud(points, 0.0), std::invalid_argument);
+  std::vector<int> none;
+  PenetrationCloud().candidates(Eigen::Vector3d::Zero(), 1.0, &none);
+  EXPECT_TRUE(none.empty());
+}
 
 TEST(GraspEnergy, RejectsMissingTapeAndBadNoise) {
   const HandSurfacePoints surface = sample_hand_surface(shadow_hand());
