@@ -58,6 +58,11 @@ struct MethodInfo {
   bool uses_ground_truth = false;
   /// Makes one instance per worker thread: methods need no locking.
   std::function<std::unique_ptr<GraspMethod>()> make;
+  /// What the method's results depend on beyond the suite (its settings
+  /// files and preset), recorded in resolved_config.json so that a run can
+  /// be reproduced after the settings were edited; unset for methods
+  /// without settings.
+  std::function<nlohmann::json()> settings;
 };
 
 /// Registers a method; call from a static initializer or from

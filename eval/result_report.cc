@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "common/provenance.h"
+#include "eval/grasp_method.h"
 #include "eval/success_stats.h"
 
 namespace dffeval {
@@ -137,6 +138,9 @@ void write_results(const std::filesystem::path& dir, const SuiteSpec& suite,
   }
   nlohmann::json resolved = {
       {"suite", suite.to_json()}, {"method", method}, {"provenance", provenance()}};
+  if (const MethodInfo& info = find_method(method); info.settings) {
+    resolved["method_settings"] = info.settings();
+  }
   std::ofstream(dir / "resolved_config.json") << resolved.dump(2) << "\n";
 }
 

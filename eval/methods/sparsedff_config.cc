@@ -1,7 +1,11 @@
 // Reading SparseDFF settings from YAML (config/methods/sparsedff.yaml), and
 // the ablation presets.
 
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
+#include <vector>
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
@@ -172,43 +176,71 @@ SparseDffConfig default_sparsedff_config() {
   return config;
 }
 
+namespace {
+
+/// The method and its ablations: each ablation changes one setting.
+struct Variant {
+  const char* name;
+  const char* description;
+  /// The one change against config/methods/sparsedff.yaml, as a YAML key.
+  const char* change;
+  void (*apply)(SparseDffConfig*);
+};
+
+const std::vector<Variant>& variants() {
+  static const std::vector<Variant> all = {
+      {"sparsedff",
+       "SparseDFF: learned features, refined, pruned (vote_3D), kNN field, multi-start "
+       "grasp optimization (the default method)",
+       "none", [](SparseDffConfig*) {}},
+      {"no-refine", "SparseDFF ablation: no refinement network", "refine: false",
+       [](SparseDffConfig* c) { c->refine = false; }},
+      {"no-prune", "SparseDFF ablation: no point pruning", "scene.pruning.method: none",
+       [](SparseDffConfig* c) { c->scene.pruning.method = PruningMethod::kNone; }},
+      {"dense-field", "SparseDFF ablation: the published dense inverse-square field",
+       "scene.field.interpolator: dense",
+       [](SparseDffConfig* c) { c->scene.field.interpolator = FieldInterpolator::kDense; }},
+      {"geometric", "SparseDFF ablation: geometric features (normals, FPFH, height)",
+       "backbone.name: geometric", [](SparseDffConfig* c) { c->backbone.name = "geometric"; }},
+  };
+  return all;
+}
+
+const Variant& find_variant(const std::string& name) {
+  for (const Variant& v : variants())
+    if (name == v.name) return v;
+  throw InputError("unknown SparseDFF variant '" + name +
+                   "' (valid: sparsedff, no-refine, no-prune, dense-field, geometric)");
+}
+
+}  // namespace
+
 SparseDffConfig sparsedff_variant(const std::string& name) {
+  const Variant& v = find_variant(name);
   SparseDffConfig c = default_sparsedff_config();
-  if (name == "sparsedff") return c;
-  if (name == "no-refine") {
-    c.refine = false;
-  } else if (name == "no-prune") {
-    c.scene.pruning.method = PruningMethod::kNone;
-  } else if (name == "dense-field") {
-    c.scene.field.interpolator = FieldInterpolator::kDense;
-  } else if (name == "geometric") {
-    c.backbone.name = "geometric";
-  } else {
-    throw InputError("unknown SparseDFF variant '" + name +
-                     "' (valid: sparsedff, no-refine, no-prune, dense-field, geometric)");
-  }
+  v.apply(&c);
   return c;
 }
 
+nlohmann::json sparsedff_settings_record(const std::string& name) {
+  const Variant& v = find_variant(name);
+  const std::filesystem::path file =
+      require_project_file("config/methods/sparsedff.yaml", "SparseDFF settings");
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {{"file", file.string()},
+          {"yaml", text.str()},
+          {"variant", v.name},
+          {"variant_change", v.change}};
+}
+
 void register_sparsedff_methods() {
-  struct Variant {
-    const char* name;
-    const char* description;
-  };
-  const Variant variants[] = {
-      {"sparsedff",
-       "SparseDFF: learned features, refined, pruned (vote_3D), kNN field, multi-start "
-       "grasp optimization (the default method)"},
-      {"no-refine", "SparseDFF ablation: no refinement network"},
-      {"no-prune", "SparseDFF ablation: no point pruning"},
-      {"dense-field", "SparseDFF ablation: the published dense inverse-square field"},
-      {"geometric", "SparseDFF ablation: geometric features (normals, FPFH, height)"},
-  };
-  for (const Variant& v : variants) {
+  for (const Variant& v : variants()) {
     const std::string name = v.name;
-    register_method({name, v.description, false, [name] {
-                       return std::make_unique<SparseDffMethod>(sparsedff_variant(name));
-                     }});
+    register_method({name, v.description, false,
+                     [name] { return std::make_unique<SparseDffMethod>(sparsedff_variant(name)); },
+                     [name] { return sparsedff_settings_record(name); }});
   }
 }
 

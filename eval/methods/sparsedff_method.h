@@ -49,6 +49,10 @@ SparseDffConfig default_sparsedff_config();
 /// "no-refine", "no-prune", "dense-field", "geometric").
 SparseDffConfig sparsedff_variant(const std::string& name);
 
+/// What a run of `name` depends on beyond the suite, for resolved_config.json:
+/// the settings file (path and text) and the variant's one change.
+nlohmann::json sparsedff_settings_record(const std::string& name);
+
 /// The source side of a transfer, reused across trials.
 struct SourceModel {
   std::shared_ptr<const FeatureRefiner> refiner;  // null without refinement

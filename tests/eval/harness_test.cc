@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/project_paths.h"
 #include "eval/success_stats.h"
 
 namespace fs = std::filesystem;
@@ -141,6 +143,17 @@ TEST(Harness, SmokeSuiteRunsWithSparseDffByDefault) {
     EXPECT_TRUE(t["timing_s"].contains("method.optimize")) << t["id"];
     EXPECT_TRUE(t["method_metrics"].contains("energy")) << t["id"];
   }
+  // The settings the run used are recorded with it: the settings file's
+  // text as read, and the variant.
+  std::ifstream rc(out / "run" / "resolved_config.json");
+  const auto resolved = nlohmann::json::parse(rc);
+  ASSERT_TRUE(resolved.contains("method_settings")) << resolved.dump();
+  const auto& settings = resolved["method_settings"];
+  EXPECT_EQ(settings["variant"], "sparsedff");
+  EXPECT_EQ(settings["variant_change"], "none");
+  std::ifstream yaml(project_root() / "config" / "methods" / "sparsedff.yaml");
+  const std::string text((std::istreambuf_iterator<char>(yaml)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(settings["yaml"].get<std::string>(), text);
 }
 
 TEST(Harness, BadInputsGiveExitCode2AndNameTheProblem) {
