@@ -16,11 +16,15 @@ void register_builtin_methods() {
     register_method({"oracle-pose",
                      "demonstrated grasp moved by the ground-truth object pose (PRIVILEGED: reads "
                      "ground truth; an upper bound when shapes match)",
-                     true, [] { return std::make_unique<OraclePoseMethod>(); }, {}});
+                     true,
+                     [] { return std::make_unique<OraclePoseMethod>(); },
+                     {}});
     register_method({"heuristic",
                      "top-down power grasp over the target cloud's centroid, from the "
                      "observation only (a lower bound)",
-                     false, [] { return std::make_unique<HeuristicGraspMethod>(); }, {}});
+                     false,
+                     [] { return std::make_unique<HeuristicGraspMethod>(); },
+                     {}});
   });
 }
 
