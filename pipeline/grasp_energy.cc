@@ -24,8 +24,6 @@ Vector3d axial(const Matrix3d& M) {
   return Vector3d(M(2, 1) - M(1, 2), M(0, 2) - M(2, 0), M(1, 0) - M(0, 1));
 }
 
-/// Elevation (radians) of the palm's axes above the horizontal, clamped as
-/// the LibTorch reference does (asin of the rotation's third row).
 constexpr double kElevationClamp = 1.0 - 1e-6;
 
 /// The forces of one candidate on its bodies (world frame): their sum F and
@@ -157,6 +155,23 @@ void PenetrationCloud::candidates(const Vector3d& centre, double radius_m,
       out->insert(out->end(), first, last);
     }
   }
+}
+
+Eigen::Vector3d palm_axis_elevations(const Matrix3d& R) {
+  Vector3d el;
+  for (int c = 0; c < 3; ++c)
+    el[c] = std::asin(std::clamp(R(2, c), -kElevationClamp, kElevationClamp));
+  return el;
+}
+
+std::vector<double> distances_to_cloud(const PointsF& x, const PointsF& cloud,
+                                       const std::vector<std::int64_t>& nearest) {
+  std::vector<double> d(nearest.size());
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const Eigen::Index r = static_cast<Eigen::Index>(i);
+    d[i] = std::sqrt((x.row(r) - cloud.row(nearest[i])).cast<double>().squaredNorm() + 1e-12);
+  }
+  return d;
 }
 
 GraspParamVector grasp_params(const Grasp& grasp) {
@@ -346,17 +361,18 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
   if (w.surface_distance != 0) {
     const NearestPoints& cloud = *ref.target_cloud;
     if (nearest.empty()) nearest = cloud.query(xq);
+    const std::vector<double> dist = distances_to_cloud(xq, cloud.points(), nearest);
     std::vector<double>& s = term("surface_distance");
     const double cap = config_.surface_distance_cap_m;
     for (int b = 0; b < B; ++b) {
       for (int p = 0; p < P; ++p) {
         const Eigen::Index i = static_cast<Eigen::Index>(b) * P + p;
-        const Vector3d u = (xq.row(i) - cloud.points().row(nearest[i])).cast<double>().transpose();
-        // 1e-12 m^2 keeps the gradient finite on a cloud point.
-        const double d = std::sqrt(u.squaredNorm() + 1e-12);
+        const double d = dist[i];
         const double diff = std::min(d, cap) - ref.demo_distance[p];
         s[b] += std::abs(diff) / P;
         if (grad && d <= cap) {
+          const Vector3d u =
+              (xq.row(i) - cloud.points().row(nearest[i])).cast<double>().transpose();
           wrench[b].add(surface_.body[p], x[i], (w.surface_distance * sign(diff) / (P * d)) * u);
         }
       }
@@ -491,15 +507,16 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
     std::vector<double>& t = term("wrist_prior");
     for (int b = 0; b < B; ++b) {
       const Matrix3d& R = poses[b].R[0];
+      const Vector3d elevation = palm_axis_elevations(R);
       for (int c = 0; c < 3; ++c) {
-        const double z = std::clamp(R(2, c), -kElevationClamp, kElevationClamp);
-        const double el = std::asin(z);
+        const double el = elevation[c];
         const double excess = std::abs(el - ref.demo_elevation[c]) - config_.wrist_cone_rad;
         if (excess <= 0.0) continue;
         t[b] += excess * excess;
         if (grad && std::abs(R(2, c)) <= kElevationClamp) {
-          dE_dR[b](2, c) +=
-              w.wrist_prior * 2 * excess * sign(el - ref.demo_elevation[c]) / std::sqrt(1 - z * z);
+          // d asin(z) / dz, z = R(2, c) inside the clamp.
+          dE_dR[b](2, c) += w.wrist_prior * 2 * excess * sign(el - ref.demo_elevation[c]) /
+                            std::sqrt(1 - R(2, c) * R(2, c));
         }
       }
     }

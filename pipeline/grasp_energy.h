@@ -18,6 +18,7 @@
 
 #include <Eigen/Core>
 #include <array>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +42,17 @@ using GraspParamVector = std::array<double, kGraspParams>;
 
 /// The demonstrated grasp as parameters (rotation columns, joints).
 GraspParamVector grasp_params(const Grasp& grasp);
+
+/// Elevation (radians) of the palm's x, y and z axes above the horizontal
+/// (asin of R's third row, clamped to +-(1 - 1e-6)): unchanged by a yaw about
+/// the vertical, so the wrist prior constrains roll and pitch only.
+Eigen::Vector3d palm_axis_elevations(const Eigen::Matrix3d& R);
+
+/// Distance (metres) from each row of x to cloud point nearest[row], as the
+/// surface-distance term measures it (softened by 1e-12 m^2, which keeps its
+/// gradient finite on a cloud point).
+std::vector<double> distances_to_cloud(const PointsF& x, const PointsF& cloud,
+                                       const std::vector<std::int64_t>& nearest);
 
 /// Gram-Schmidt of the 6D representation (rot6d_to_matrix's rule).
 Eigen::Matrix3d rot6d_matrix(const double* r6);

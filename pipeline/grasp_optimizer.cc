@@ -23,28 +23,6 @@ constexpr double kPi = 3.14159265358979323846;
 double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 double uniform_pm1(std::mt19937_64& rng) { return 2.0 * uniform01(rng) - 1.0; }
 
-/// Elevation (radians) of the palm's x, y and z axes above the horizontal:
-/// unchanged by a yaw about the vertical, so the wrist cone constrains roll
-/// and pitch only.
-Eigen::Vector3d axis_elevations(const Eigen::Matrix3d& R) {
-  Eigen::Vector3d el;
-  for (int c = 0; c < 3; ++c) el[c] = std::asin(std::clamp(R(2, c), -1.0 + 1e-6, 1.0 - 1e-6));
-  return el;
-}
-
-/// Distance (metres) from each row of x to its nearest cloud point, with the
-/// energy's 1e-12 m^2 softening.
-std::vector<double> distances_to_cloud(const NearestPoints& cloud, const PointsF& x) {
-  const std::vector<std::int64_t> nearest = cloud.query(x);
-  std::vector<double> d(nearest.size());
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    const Eigen::Index r = static_cast<Eigen::Index>(i);
-    d[i] =
-        std::sqrt((x.row(r) - cloud.points().row(nearest[i])).cast<double>().squaredNorm() + 1e-12);
-  }
-  return d;
-}
-
 /// Adam (Kingma and Ba; LibTorch's defaults: betas 0.9 and 0.999, eps 1e-8,
 /// bias-corrected) over the candidates' parameters.
 struct AdamMoments {
@@ -112,7 +90,7 @@ EnergyReference energy_reference(const GraspOptimizer& opt, const TransferProble
   EnergyReference ref;
   ref.target_field = problem.target_field;
   ref.descriptor = opt.reference_descriptor(*problem.source_field, problem.demo_grasp);
-  ref.demo_elevation = axis_elevations(problem.demo_grasp.X_WPalm.rotation());
+  ref.demo_elevation = palm_axis_elevations(problem.demo_grasp.X_WPalm.rotation());
   for (int k = 0; k < kNumHandJoints; ++k) ref.demo_joints[k] = problem.demo_grasp.joints_rad[k];
   // Target cloud for the penetration term, evenly subsampled.
   const PointsF& tp = problem.target_points;
@@ -131,8 +109,10 @@ EnergyReference energy_reference(const GraspOptimizer& opt, const TransferProble
       }
       return std::make_shared<const NearestPoints>(field.points());
     };
+    const std::shared_ptr<const NearestPoints> source_tree = tree_of(*problem.source_field);
+    const PointsF demo_points = opt.surface_points(problem.demo_grasp);
     ref.demo_distance =
-        distances_to_cloud(*tree_of(*problem.source_field), opt.surface_points(problem.demo_grasp));
+        distances_to_cloud(demo_points, source_tree->points(), source_tree->query(demo_points));
     for (double& d : ref.demo_distance) d = std::min(d, cfg.surface_distance_cap_m);
     ref.target_cloud = tree_of(*problem.target_field);
   }

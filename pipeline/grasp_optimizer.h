@@ -14,6 +14,7 @@
 #include "pipeline/feature_field.h"
 #include "pipeline/feature_types.h"
 #include "pipeline/grasp.h"
+#include "pipeline/grasp_energy.h"
 #include "pipeline/hand_kinematics.h"
 #include "pipeline/hand_surface.h"
 
@@ -177,7 +178,7 @@ class GraspOptimizer {
   EnergyTerms energy_of(const TransferProblem& problem, const Grasp& grasp) const;
   /// Number of optimized parameters per candidate: wrist translation (3),
   /// 6D rotation (6), joints (22).
-  static constexpr int kNumParams = 31;
+  static constexpr int kNumParams = kGraspParams;
   /// Total energy (without point noise) at the parameters `x` (translation
   /// metres, 6D rotation, joints radians) and its gradient, in float64 (for
   /// gradient checks).

@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <vector>
 
@@ -166,15 +165,34 @@ SparseDffConfig read_sparsedff_config(const StrictYaml& node) {
   return c;
 }
 
-SparseDffConfig default_sparsedff_config() {
-  static std::once_flag once;
-  static SparseDffConfig config;
-  std::call_once(once, [] {
-    config = read_sparsedff_config(StrictYaml::load_file(
-        require_project_file("config/methods/sparsedff.yaml", "SparseDFF settings")));
-  });
-  return config;
+namespace {
+
+/// The shipped settings file, read once: its text is what the configuration
+/// was parsed from and what results record (so a file edited during a run
+/// does not make the record disagree with the run).
+struct ShippedSettings {
+  std::filesystem::path file;
+  std::string text;
+  SparseDffConfig config;
+};
+
+const ShippedSettings& shipped_settings() {
+  static const ShippedSettings settings = [] {
+    ShippedSettings s;
+    s.file = require_project_file("config/methods/sparsedff.yaml", "SparseDFF settings");
+    std::ifstream in(s.file);
+    std::stringstream text;
+    text << in.rdbuf();
+    s.text = text.str();
+    s.config = read_sparsedff_config(StrictYaml::load_string(s.text, s.file.string()));
+    return s;
+  }();
+  return settings;
 }
+
+}  // namespace
+
+SparseDffConfig default_sparsedff_config() { return shipped_settings().config; }
 
 namespace {
 
@@ -224,13 +242,9 @@ SparseDffConfig sparsedff_variant(const std::string& name) {
 
 nlohmann::json sparsedff_settings_record(const std::string& name) {
   const Variant& v = find_variant(name);
-  const std::filesystem::path file =
-      require_project_file("config/methods/sparsedff.yaml", "SparseDFF settings");
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return {{"file", file.string()},
-          {"yaml", text.str()},
+  const ShippedSettings& shipped = shipped_settings();
+  return {{"file", shipped.file.string()},
+          {"yaml", shipped.text},
           {"variant", v.name},
           {"variant_change", v.change}};
 }
