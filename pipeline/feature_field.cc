@@ -228,6 +228,9 @@ void check_config(const FieldConfig& c) {
   if (!(c.tree_theta > 0.0 && c.tree_theta <= 0.6))
     throw std::invalid_argument("FieldConfig.tree_theta must be in (0, 0.6], got " +
                                 std::to_string(c.tree_theta));
+  if (!(c.knn_radius_m >= 0.0 && c.knn_radius_m <= 1.0))
+    throw std::invalid_argument("FieldConfig.knn_radius_m must be in [0, 1] metres, got " +
+                                std::to_string(c.knn_radius_m));
   if (!(c.knn_cell_m >= 0.0 && c.knn_cell_m <= 1.0))
     throw std::invalid_argument("FieldConfig.knn_cell_m must be in [0, 1] metres, got " +
                                 std::to_string(c.knn_cell_m));
@@ -254,7 +257,10 @@ struct FeatureField::Impl {
   int dim = 0;
   Eigen::VectorXf mean;
   Vec3 centroid = Vec3::Zero();
-  double rms_radius2 = 0.0;           // m^2
+  double rms_radius2 = 0.0;  // m^2
+  // kKnn near radius squared, in float as the searches compare it (m^2;
+  // infinity: no limit).
+  float knn_radius2 = std::numeric_limits<float>::infinity();
   std::unique_ptr<NearestPoints> kd;  // kDense (near points) and kKnn
   // kKnn: the same (exact) search for the k + 1 neighbours, answered from
   // per-cell candidate lists where queries have been before (see
@@ -276,7 +282,10 @@ struct FeatureField::Impl {
 
   void build_tree();
   // Neighbours of x, nearest first; returns how many (min(k, N)).
-  int nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2, bool use_cache = true) const;
+  int nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const;
+  // kKnn: the k + 1 nearest points of x nearer than the near radius, nearest
+  // first; returns how many (0 to min(k + 1, N)).
+  int knn_neighbours(const Vec3& x, std::uint32_t* idx, float* dist2, bool use_cache) const;
   // with_gradients false: only coef and row are filled (a forward pass that
   // keeps no Jacobian needs nothing else, and the gradients cost about as
   // much as the values).
@@ -331,6 +340,10 @@ FeatureField::Impl::Impl(PointsF p, FeaturesF f, FieldConfig c)
   rms_radius2 =
       (points.cast<double>().rowwise() - centroid.transpose()).rowwise().squaredNorm().mean();
 
+  if (config.knn_radius_m > 0.0) {
+    const float r = static_cast<float>(config.knn_radius_m);
+    knn_radius2 = r * r;
+  }
   if (config.interpolator == FieldInterpolator::kTree) {
     build_tree();
   } else {
@@ -339,6 +352,7 @@ FeatureField::Impl::Impl(PointsF p, FeaturesF f, FieldConfig c)
         config.knn_cell_m > 0.0) {
       KnnCellCacheConfig cache;
       cache.cell_m = static_cast<float>(config.knn_cell_m);
+      if (config.knn_radius_m > 0.0) cache.radius_m = static_cast<float>(config.knn_radius_m);
       knn_cache = std::make_unique<KnnCellCache>(*kd, config.knn_k + 1, cache);
     }
   }
@@ -455,12 +469,22 @@ void FeatureField::Impl::build_tree() {
   }
 }
 
-int FeatureField::Impl::nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2,
-                                bool use_cache) const {
+int FeatureField::Impl::nearest(const Vec3& x, int k, std::uint32_t* idx, float* dist2) const {
   const float query[3] = {static_cast<float>(x.x()), static_cast<float>(x.y()),
                           static_cast<float>(x.z())};
-  if (use_cache && knn_cache && k == knn_cache->k()) return knn_cache->nearest(query, idx, dist2);
   return kd->nearest(query, k, idx, dist2);
+}
+
+int FeatureField::Impl::knn_neighbours(const Vec3& x, std::uint32_t* idx, float* dist2,
+                                       bool use_cache) const {
+  const float query[3] = {static_cast<float>(x.x()), static_cast<float>(x.y()),
+                          static_cast<float>(x.z())};
+  if (use_cache && knn_cache) return knn_cache->nearest(query, idx, dist2);
+  const int k1 = std::min<int>(config.knn_k + 1, static_cast<int>(num_points()));
+  // With N <= k every point is near (the dense field), radius or not.
+  if (std::isfinite(knn_radius2) && num_points() > config.knn_k)
+    return kd->nearest_within(query, k1, knn_radius2, idx, dist2);
+  return kd->nearest(query, k1, idx, dist2);
 }
 
 void FeatureField::Impl::point_terms(const Vec3& x, const std::uint32_t* idx, int count,
@@ -477,7 +501,7 @@ void FeatureField::Impl::knn_terms(const Vec3& x, const std::uint32_t* nbrs, int
                                    bool with_gradients, std::vector<Term>* terms) const {
   terms->clear();
   const int k = config.knn_k;
-  if (count <= k) {
+  if (num_points() <= k) {
     // Every point is a neighbour: the dense field itself.
     point_terms(x, nbrs, count, terms);
     return;
@@ -490,10 +514,14 @@ void FeatureField::Impl::knn_terms(const Vec3& x, const std::uint32_t* nbrs, int
   terms->push_back(Term{n * k_bg, n * k_bg_grad, mean.data()});
 
   // Near points: exact weight, tapered into the background weight towards the
-  // (k+1)-th neighbour's distance. Distances are recomputed in double.
-  const Vec3 u_far = x - point(nbrs[k]);
-  const double d2_far = u_far.squaredNorm();
-  for (int j = 0; j < k; ++j) {
+  // (k+1)-th neighbour's distance, or the near radius when fewer than k + 1
+  // points are nearer than it (then the reference does not move with x).
+  // Distances are recomputed in double.
+  const bool radius_reference = count <= k;
+  const Vec3 u_far = radius_reference ? Vec3::Zero() : Vec3(x - point(nbrs[k]));
+  const double d2_far =
+      radius_reference ? config.knn_radius_m * config.knn_radius_m : u_far.squaredNorm();
+  for (int j = 0; j < std::min(count, k); ++j) {
     const Vec3 u = x - point(nbrs[j]);
     const double d2 = u.squaredNorm();
     Vec3 w_grad = Vec3::Zero();
@@ -595,7 +623,7 @@ void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, Fea
     for (Index q = q0; q < q1; ++q) {
       std::uint32_t* idx = nbrs.data() + (q - q0) * k1;
       nbr_count[static_cast<std::size_t>(q - q0)] =
-          nearest(x.row(q).cast<double>().transpose(), k1, idx, dist2.data(), use_cache);
+          knn_neighbours(x.row(q).cast<double>().transpose(), idx, dist2.data(), use_cache);
       for (int j = 0; j < nbr_count[static_cast<std::size_t>(q - q0)]; ++j) {
         const char* row = reinterpret_cast<const char*>(feature_row(idx[j]));
         for (Index byte = 0; byte < row_bytes; byte += 64) __builtin_prefetch(row + byte);
@@ -611,8 +639,24 @@ void FeatureField::Impl::forward_block(const PointsF& x, Index q0, Index q1, Fea
     if (knn) {
       const std::uint32_t* idx = nbrs.data() + (q - q0) * k1;
       const int count = nbr_count[static_cast<std::size_t>(q - q0)];
+      if (tape != nullptr) {
+        tape->neighbour_count_[static_cast<std::size_t>(q)] = count;
+        tape->term_count_[static_cast<std::size_t>(q)] = 0;
+      }
+      if (count == 0) {
+        // Nothing within the near radius: the mean feature, constant (the
+        // tape's zero terms give a zero gradient).
+        if (values != nullptr) values->row(q) = mean.transpose();
+        if (tape != nullptr) {
+          tape->value_.row(q) = mean.cast<double>().transpose();
+          tape->weight_sum_(q) = 1.0;
+        }
+        if (jacobian != nullptr) jacobian->row(q).setZero();
+        continue;
+      }
       knn_terms(xq, idx, count, /*with_gradients=*/jacobian != nullptr || tape != nullptr, &terms);
       if (tape != nullptr) {
+        tape->term_count_[static_cast<std::size_t>(q)] = static_cast<int>(terms.size());
         std::copy(idx, idx + count, tape->neighbours_.begin() + q * tape->neighbours_per_query_);
         double* out = tape->term_weights_.data() + q * tape->neighbours_per_query_ * 4;
         const float** rows = tape->term_rows_.data() + q * tape->neighbours_per_query_;
@@ -652,10 +696,15 @@ void FeatureField::Impl::backward_block(const FieldTape& tape, const FeaturesF& 
     if (config.interpolator == FieldInterpolator::kKnn) {
       // The forward pass's terms, as it recorded them.
       const int per_query = tape.neighbours_per_query_;
+      const int num_terms = tape.term_count_[static_cast<std::size_t>(q)];
+      if (num_terms == 0) {
+        dx->row(q).setZero();  // the constant mean feature
+        continue;
+      }
       const double* tw = tape.term_weights_.data() + q * per_query * 4;
       const float* const* rows = tape.term_rows_.data() + q * per_query;
-      terms.resize(static_cast<std::size_t>(per_query));
-      for (int j = 0; j < per_query; ++j, tw += 4) {
+      terms.resize(static_cast<std::size_t>(num_terms));
+      for (int j = 0; j < num_terms; ++j, tw += 4) {
         Term& t = terms[static_cast<std::size_t>(j)];
         t.coef = tw[0];
         t.grad = Vec3(tw[1], tw[2], tw[3]);
@@ -868,6 +917,8 @@ void FeatureField::evaluate_vjp(const PointsF& x, FeaturesF* values, FieldTape* 
           ? std::min<int>(impl_->config.knn_k + 1, static_cast<int>(impl_->num_points()))
           : 0;
   tape->neighbours_.assign(static_cast<std::size_t>(q * tape->neighbours_per_query_), 0u);
+  tape->neighbour_count_.assign(static_cast<std::size_t>(q), 0);
+  tape->term_count_.assign(static_cast<std::size_t>(q), 0);
   tape->term_weights_.resize(static_cast<std::size_t>(q * tape->neighbours_per_query_ * 4));
   tape->term_rows_.resize(static_cast<std::size_t>(q * tape->neighbours_per_query_));
   if (values != nullptr) values->resize(q, impl_->dim);
@@ -882,7 +933,10 @@ std::vector<std::int64_t> FieldTape::nearest_points() const {
   // knnSearch returns neighbours sorted by distance: the first is nearest.
   out.resize(size());
   for (std::size_t q = 0; q < out.size(); ++q)
-    out[q] = neighbours_[q * static_cast<std::size_t>(neighbours_per_query_)];
+    out[q] = neighbour_count_[q] == 0
+                 ? -1
+                 : static_cast<std::int64_t>(
+                       neighbours_[q * static_cast<std::size_t>(neighbours_per_query_)]);
   return out;
 }
 

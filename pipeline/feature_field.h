@@ -42,6 +42,15 @@
 //         smooth features (tests/field): error 2.4% of the feature spread on
 //         average, 6% at the 95th percentile, 13% at most; a few cm off the
 //         surface kKnn is nearer the mean than kDense.
+//         Near radius (knn_radius_m = R > 0): the near points are the k
+//         nearest among those nearer than R, and the taper's reference
+//         distance is min(d_k1, R), so a point crossing R enters or leaves
+//         with the background weight and F stays C0. Beyond R from every
+//         point F is the mean feature and dF/dx = 0, and the search knows
+//         that after one look-up (knn_cell_cache.h), with no KD-tree descent
+//         and no weighting. Why: most of the optimizer's queries are 1 to
+//         6 cm from the cloud, where the near weights are a few percent of
+//         the background's, and they cost the most to search.
 //
 // kTree   Barnes-Hut: an octree over the points. A cell whose bounding radius
 //         r seen from x is small (r / |x - c| <= tree_theta, c its centroid)
@@ -94,6 +103,9 @@ struct FieldConfig {
   FieldInterpolator interpolator = FieldInterpolator::kKnn;
   /// kKnn: number of nearest points whose weights are exact; >= 1.
   int knn_k = 8;
+  /// kKnn: only cloud points nearer than this (metres) are near points;
+  /// 0 = no limit. See "Near radius" in the file comment.
+  double knn_radius_m = 0.0;
   /// kKnn: edge (metres) of the cells of the neighbour-search cache
   /// (knn_cell_cache.h), or 0 for the plain KD-tree search. A speed setting
   /// only: both searches find the same neighbours; only points at exactly
@@ -128,7 +140,8 @@ class FieldTape {
   /// points) of its nearest point, found by the forward pass's neighbour
   /// search anyway; callers that also need distances to the cloud (the grasp
   /// energy's surface-distance term) reuse it instead of searching again.
-  /// Empty for the other interpolators, which do not record neighbours.
+  /// -1 where no point is nearer than FieldConfig::knn_radius_m. Empty for
+  /// the other interpolators, which do not record neighbours.
   std::vector<std::int64_t> nearest_points() const;
 
  private:
@@ -140,6 +153,8 @@ class FieldTape {
                                            // subtracts it from nearby features
   Eigen::VectorXd weight_sum_;             // Q, sum of weights (the denominator)
   std::vector<std::uint32_t> neighbours_;  // kKnn: Q x (k + 1) nearest indices
+  std::vector<int> neighbour_count_;       // kKnn: Q, how many of them were found
+  std::vector<int> term_count_;            // kKnn: Q, terms recorded (<= k + 1)
   int neighbours_per_query_ = 0;
   // kKnn: each query's terms, one per neighbour entry: (weight, d weight /
   // dx) = 4 doubles and the feature row each weighs, so that the backward

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "pipeline/grasp_optimizer.h"
@@ -169,7 +170,9 @@ std::vector<double> distances_to_cloud(const PointsF& x, const PointsF& cloud,
   std::vector<double> d(nearest.size());
   for (std::size_t i = 0; i < d.size(); ++i) {
     const Eigen::Index r = static_cast<Eigen::Index>(i);
-    d[i] = std::sqrt((x.row(r) - cloud.row(nearest[i])).cast<double>().squaredNorm() + 1e-12);
+    d[i] = nearest[i] < 0
+               ? std::numeric_limits<double>::infinity()
+               : std::sqrt((x.row(r) - cloud.row(nearest[i])).cast<double>().squaredNorm() + 1e-12);
   }
   return d;
 }
@@ -338,6 +341,21 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
     if (grad) {
       field.evaluate_vjp(xq, &values, tape);
       nearest = tape->nearest_points();
+      // The tape knows the nearest point only within the field's near
+      // radius; beyond it the surface-distance term needs a search, unless
+      // its cap is within the radius (the points are then past the cap).
+      const double radius = field.config().knn_radius_m;
+      if (radius > 0.0 && config_.surface_distance_cap_m > radius && w.surface_distance != 0) {
+        const NearestPoints& cloud = *ref.target_cloud;
+        for (Eigen::Index i = 0; i < Q; ++i) {
+          if (nearest[static_cast<std::size_t>(i)] >= 0) continue;
+          const float p[3] = {xq(i, 0), xq(i, 1), xq(i, 2)};
+          std::uint32_t index = 0;
+          float d2 = 0.f;
+          cloud.nearest(p, 1, &index, &d2);
+          nearest[static_cast<std::size_t>(i)] = index;
+        }
+      }
     } else {
       field.evaluate(xq, &values, nullptr, NeighbourCache::kBypass);
     }

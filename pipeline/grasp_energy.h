@@ -50,7 +50,8 @@ Eigen::Vector3d palm_axis_elevations(const Eigen::Matrix3d& R);
 
 /// Distance (metres) from each row of x to cloud point nearest[row], as the
 /// surface-distance term measures it (softened by 1e-12 m^2, which keeps its
-/// gradient finite on a cloud point).
+/// gradient finite on a cloud point); infinity where nearest[row] is -1 (no
+/// point within the field's near radius, see FieldTape::nearest_points).
 std::vector<double> distances_to_cloud(const PointsF& x, const PointsF& cloud,
                                        const std::vector<std::int64_t>& nearest);
 

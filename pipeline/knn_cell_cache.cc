@@ -49,16 +49,22 @@ KnnCellCache::KnnCellCache(const NearestPoints& tree, int k, KnnCellCacheConfig 
     : tree_(tree), k_(k), config_(config) {
   if (k < 1) throw std::invalid_argument("KnnCellCache: k must be >= 1, got " + std::to_string(k));
   if (!(config_.cell_m > 0.f) || !(config_.margin_m >= 0.f) || config_.max_candidates < 1 ||
-      config_.max_cells < 1 || config_.pool_entries < 1) {
+      config_.max_cells < 1 || config_.pool_entries < 1 || !(config_.radius_m > 0.f)) {
     throw std::invalid_argument(
-        "KnnCellCache: cell_m must be > 0, margin_m >= 0, max_candidates, max_cells and "
-        "pool_entries >= 1");
+        "KnnCellCache: cell_m and radius_m must be > 0, margin_m >= 0, max_candidates, max_cells "
+        "and pool_entries >= 1");
   }
+  const bool limited = std::isfinite(config_.radius_m);
+  if (limited) radius2_ = config_.radius_m * config_.radius_m;
+  // A query farther than R from the bounding box along one axis is farther
+  // than R from every point.
+  const float margin = limited ? config_.radius_m : config_.margin_m;
+  outside_is_empty_ = limited;
   const PointsF& pts = tree_.points();
   float lo[3], hi[3];
   for (int c = 0; c < 3; ++c) {
-    lo[c] = pts.col(c).minCoeff() - config_.margin_m;
-    hi[c] = pts.col(c).maxCoeff() + config_.margin_m;
+    lo[c] = pts.col(c).minCoeff() - margin;
+    hi[c] = pts.col(c).maxCoeff() + margin;
   }
   cell_ = config_.cell_m;
   auto cells_for = [&](float cell) {
@@ -103,12 +109,24 @@ std::uint32_t KnnCellCache::fill(std::size_t cell, int ix, int iy, int iz) const
   // cell then uses the KD-tree).
   std::vector<Candidate> list;
   bool has_list = false;
-  if (tree_.nearest(centre, k_, idx.data(), d2.data()) == k_) {
-    // Radius d_k(c) + 2 s, widened by a few float ulps (and 1 um) so that
-    // rounding can only add candidates, never drop one.
-    const float radius =
-        (std::sqrt(d2[static_cast<std::size_t>(k_ - 1)]) + 2.f * half_diagonal_) * (1.f + 1e-5f) +
-        1e-6f;
+  // The list's radius about the centre: d_k(c) + 2 s, and at most R + s
+  // with a radius R (see the file comment).
+  float list_radius = std::numeric_limits<float>::infinity();
+  if (std::isfinite(radius2_)) {
+    const float cap = std::sqrt(radius2_) + half_diagonal_;
+    const int found = tree_.nearest_within(centre, k_, cap * cap, idx.data(), d2.data());
+    list_radius = cap;
+    if (found == k_) {
+      list_radius =
+          std::min(cap, std::sqrt(d2[static_cast<std::size_t>(k_ - 1)]) + 2.f * half_diagonal_);
+    }
+  } else if (tree_.nearest(centre, k_, idx.data(), d2.data()) == k_) {
+    list_radius = std::sqrt(d2[static_cast<std::size_t>(k_ - 1)]) + 2.f * half_diagonal_;
+  }
+  if (std::isfinite(list_radius)) {
+    // Widened by a few float ulps (and 1 um) so that rounding can only add
+    // candidates, never drop one.
+    const float radius = list_radius * (1.f + 1e-5f) + 1e-6f;
     std::vector<std::pair<std::uint32_t, float>> hits;
     tree_.within(centre, radius * radius, &hits);
     if (hits.size() <= static_cast<std::size_t>(config_.max_candidates)) {
@@ -142,12 +160,20 @@ std::uint32_t KnnCellCache::fill(std::size_t cell, int ix, int iy, int iz) const
   return slot;
 }
 
+int KnnCellCache::tree_search(const float* p, std::uint32_t* index, float* dist2) const {
+  if (std::isfinite(radius2_)) return tree_.nearest_within(p, k_, radius2_, index, dist2);
+  return tree_.nearest(p, k_, index, dist2);
+}
+
 int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) const {
   int cell_index[3];
   for (int c = 0; c < 3; ++c) {
     const float u = (p[c] - origin_[c]) / cell_;
     // Also false for NaN: such queries go to the tree, which handles them.
-    if (!(u >= 0.f && u < static_cast<float>(dims_[c]))) return tree_.nearest(p, k_, index, dist2);
+    if (!(u >= 0.f && u < static_cast<float>(dims_[c]))) {
+      if (outside_is_empty_ && !std::isnan(u)) return 0;
+      return tree_search(p, index, dist2);
+    }
     cell_index[c] = std::min(static_cast<int>(u), dims_[c] - 1);
   }
   const std::size_t cell =
@@ -157,7 +183,7 @@ int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) co
       static_cast<std::size_t>(cell_index[0]);
   std::uint32_t slot = __atomic_load_n(slots_.get() + cell, __ATOMIC_ACQUIRE);
   if (slot == kUnfilled) slot = fill(cell, cell_index[0], cell_index[1], cell_index[2]);
-  if (slot == kUseTree) return tree_.nearest(p, k_, index, dist2);
+  if (slot == kUseTree) return tree_search(p, index, dist2);
   const Candidate* list = pool_.get() + (slot - kListBase);
   const std::uint32_t n = list[0].index;
   ++list;
@@ -173,12 +199,15 @@ int KnnCellCache::nearest(const float* p, std::uint32_t* index, float* dist2) co
   const PointsF& pts = tree_.points();
   int count = 0;
   // The scan stops at candidates farther from the centre than this; it only
-  // changes when the k-th best does (so no square root per candidate).
+  // changes when the k-th best does (so no square root per candidate), and
+  // starts at R + |p - c| with a radius R.
   float stop_beyond = std::numeric_limits<float>::infinity();
+  if (std::isfinite(radius2_)) stop_beyond = std::sqrt(radius2_) * (1.f + 1e-5f) + offset;
   for (std::uint32_t j = 0; j < n; ++j) {
     if (list[j].dist_from_centre > stop_beyond) break;
     const std::uint32_t i = list[j].index;
     const float d2 = squared_distance(p, pts.data() + static_cast<Eigen::Index>(i) * 3);
+    if (!(d2 < radius2_)) continue;
     if (count < k_ || d2 < dist2[k_ - 1] || (d2 == dist2[k_ - 1] && i < index[k_ - 1])) {
       insert_best(d2, i, k_, &count, index, dist2);
       if (count == k_) stop_beyond = std::sqrt(dist2[k_ - 1]) * (1.f + 1e-5f) + offset;

@@ -24,6 +24,13 @@
 // where d_k is large) use the KD-tree, as does everything once the list pool
 // is full.
 //
+// With a finite radius_m R the search is NearestPoints::nearest_within: the
+// k nearest among the points nearer than R. Its k nearest are also within
+// R + s of the centre, so a list holds the points within
+// min(d_k(c) + 2 s, R + s), and is empty where no point is that near: such
+// cells answer "none" after one look-up. The grid then reaches R beyond the
+// bounding box, and queries outside it have no point within R at all.
+//
 // Thread safety: nearest() may be called from many threads at once. Cells are
 // filled under a mutex and published with release/acquire; a list, once
 // published, never moves or changes, and results never depend on which cells
@@ -31,6 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -53,6 +61,10 @@ struct KnnCellCacheConfig {
   /// Size of the list pool, in entries (8 bytes each); pages are only
   /// touched as lists are added.
   std::size_t pool_entries = std::size_t{1} << 22;
+  /// Only points nearer than this count as neighbours, metres (infinity:
+  /// no limit). With a finite radius the grid reaches radius_m, not
+  /// margin_m, beyond the cloud's bounding box.
+  float radius_m = std::numeric_limits<float>::infinity();
 };
 
 class KnnCellCache {
@@ -66,7 +78,8 @@ class KnnCellCache {
   KnnCellCache& operator=(const KnnCellCache&) = delete;
 
   int k() const { return k_; }
-  /// As NearestPoints::nearest(p, k(), index, dist2).
+  /// As NearestPoints::nearest(p, k(), index, dist2), or with a finite
+  /// radius as NearestPoints::nearest_within(p, k(), radius_m^2, ...).
   int nearest(const float* p, std::uint32_t* index, float* dist2) const;
 
   /// Counters for tuning and tests: cells filled with a list, and cells
@@ -82,6 +95,8 @@ class KnnCellCache {
   // Slot values: 0 not filled yet, 1 use the KD-tree, otherwise 2 + the
   // offset of the list in the pool (its first entry holds the count).
   std::uint32_t fill(std::size_t cell, int ix, int iy, int iz) const;
+  // The KD-tree's answer to nearest(), for queries no list covers.
+  int tree_search(const float* p, std::uint32_t* index, float* dist2) const;
   // Centre coordinate (metres) of the cells with this index along an axis.
   float cell_centre(int axis, int index) const;
 
@@ -92,6 +107,9 @@ class KnnCellCache {
   float cell_ = 0;
   int dims_[3] = {0, 0, 0};
   float half_diagonal_ = 0;
+  float radius2_ = std::numeric_limits<float>::infinity();  // m^2
+  // Whether queries outside the grid are known to have no neighbour.
+  bool outside_is_empty_ = false;
   struct FreeDeleter {
     void operator()(void* p) const;
   };

@@ -56,6 +56,18 @@ int NearestPoints::nearest(const float* p, int k, std::uint32_t* index, float* d
   return static_cast<int>(tree_->index.knnSearch(p, static_cast<std::size_t>(k), index, dist2));
 }
 
+int NearestPoints::nearest_within(const float* p, int k, float radius2_m2, std::uint32_t* index,
+                                  float* dist2) const {
+  if (k < 1) return 0;
+  nanoflann::KNNResultSet<float, std::uint32_t> result(static_cast<std::size_t>(k));
+  result.init(index, dist2);
+  // The set's worst distance starts as the radius instead of "infinity": the
+  // search then only adds (and only descends towards) nearer points.
+  dist2[k - 1] = radius2_m2;
+  tree_->index.findNeighbors(result, p, nanoflann::SearchParams());
+  return static_cast<int>(result.size());
+}
+
 void NearestPoints::within(const float* p, float radius2_m2,
                            std::vector<std::pair<std::uint32_t, float>>* hits) const {
   nanoflann::SearchParams params;

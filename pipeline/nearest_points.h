@@ -37,6 +37,12 @@ class NearestPoints {
   /// Returns how many were found, min(k, N).
   int nearest(const float* p, int k, std::uint32_t* index, float* dist2) const;
 
+  /// As nearest(), among the points with squared distance below
+  /// radius2_m2 only (strictly; the search prunes every branch beyond it):
+  /// returns how many were found, from 0 to min(k, N).
+  int nearest_within(const float* p, int k, float radius2_m2, std::uint32_t* index,
+                     float* dist2) const;
+
   /// Every cloud point with squared distance to p at most radius2_m2, as
   /// (index, squared distance) in no particular order; `hits` is cleared
   /// first.

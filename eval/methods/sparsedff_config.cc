@@ -84,10 +84,13 @@ void read_scene(const StrictYaml& n, SceneFieldConfig* c) {
     }
     fc.knn_k = fn.get_or("knn_k", fc.knn_k);
     fc.knn_cell_m = fn.get_or("knn_cell_m", fc.knn_cell_m);
+    fc.knn_radius_m = fn.get_or("knn_radius_m", fc.knn_radius_m);
     fc.tree_theta = fn.get_or("tree_theta", fc.tree_theta);
     if (fc.knn_k < 1) fn.fail("knn_k", "must be >= 1");
     if (!(fc.knn_cell_m >= 0 && fc.knn_cell_m <= 1))
       fn.fail("knn_cell_m", "must be in [0, 1] metres");
+    if (!(fc.knn_radius_m >= 0 && fc.knn_radius_m <= 1))
+      fn.fail("knn_radius_m", "must be in [0, 1] metres (0: no limit)");
     if (!(fc.tree_theta > 0 && fc.tree_theta <= 0.6)) fn.fail("tree_theta", "must be in (0, 0.6]");
     fn.reject_unknown_keys();
   }
