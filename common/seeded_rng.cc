@@ -61,4 +61,13 @@ double SeededRng::normal() {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
+void SeededRng::normal_pair(double* first, double* second) {
+  double u1 = uniform();
+  while (u1 <= 1e-300) u1 = uniform();
+  const double u2 = uniform();
+  const double r = std::sqrt(-2.0 * std::log(u1));
+  *first = r * std::cos(2.0 * M_PI * u2);
+  *second = r * std::sin(2.0 * M_PI * u2);
+}
+
 }  // namespace dffeval

@@ -340,22 +340,8 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
     }
     if (grad) {
       field.evaluate_vjp(xq, &values, tape);
+      // -1 where no point is within the field's near radius: see below.
       nearest = tape->nearest_points();
-      // The tape knows the nearest point only within the field's near
-      // radius; beyond it the surface-distance term needs a search, unless
-      // its cap is within the radius (the points are then past the cap).
-      const double radius = field.config().knn_radius_m;
-      if (radius > 0.0 && config_.surface_distance_cap_m > radius && w.surface_distance != 0) {
-        const NearestPoints& cloud = *ref.target_cloud;
-        for (Eigen::Index i = 0; i < Q; ++i) {
-          if (nearest[static_cast<std::size_t>(i)] >= 0) continue;
-          const float p[3] = {xq(i, 0), xq(i, 1), xq(i, 2)};
-          std::uint32_t index = 0;
-          float d2 = 0.f;
-          cloud.nearest(p, 1, &index, &d2);
-          nearest[static_cast<std::size_t>(i)] = index;
-        }
-      }
     } else {
       field.evaluate(xq, &values, nullptr, NeighbourCache::kBypass);
     }
@@ -379,9 +365,36 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
   if (w.surface_distance != 0) {
     const NearestPoints& cloud = *ref.target_cloud;
     if (nearest.empty()) nearest = cloud.query(xq);
-    const std::vector<double> dist = distances_to_cloud(xq, cloud.points(), nearest);
-    std::vector<double>& s = term("surface_distance");
+    std::vector<double> dist = distances_to_cloud(xq, cloud.points(), nearest);
+    // d dist / d x at each query (zero past the cap, where it is not used).
+    std::vector<Vector3d> slope(static_cast<std::size_t>(Q), Vector3d::Zero());
+    for (Eigen::Index i = 0; i < Q; ++i) {
+      if (nearest[i] < 0) continue;
+      slope[i] = (xq.row(i) - cloud.points().row(nearest[i])).cast<double>().transpose() / dist[i];
+    }
     const double cap = config_.surface_distance_cap_m;
+    const double near_radius = ref.target_field ? ref.target_field->config().knn_radius_m : 0.0;
+    // At the field's near radius or farther: the interpolated distance, with
+    // the tape (the search found no point) and without (the same rule).
+    for (Eigen::Index i = 0; i < Q; ++i) {
+      if (ref.far_distance ? dist[i] < ref.far_distance_from_m : nearest[i] >= 0) continue;
+      const float p[3] = {xq(i, 0), xq(i, 1), xq(i, 2)};
+      double d = 0.0, g[3] = {0, 0, 0};
+      if (ref.far_distance) {
+        dist[i] =
+            ref.far_distance->distance(p, &d, g) ? d : std::numeric_limits<double>::infinity();
+        slope[i] = Vector3d(g[0], g[1], g[2]);
+      } else if (cap > near_radius) {
+        // A near radius below the cap without the grid: an exact search.
+        std::uint32_t index = 0;
+        float d2 = 0.f;
+        cloud.nearest(p, 1, &index, &d2);
+        nearest[i] = index;
+        dist[i] = distances_to_cloud(xq.row(i), cloud.points(), {nearest[i]})[0];
+        slope[i] = (xq.row(i) - cloud.points().row(index)).cast<double>().transpose() / dist[i];
+      }
+    }
+    std::vector<double>& s = term("surface_distance");
     for (int b = 0; b < B; ++b) {
       for (int p = 0; p < P; ++p) {
         const Eigen::Index i = static_cast<Eigen::Index>(b) * P + p;
@@ -389,9 +402,7 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
         const double diff = std::min(d, cap) - ref.demo_distance[p];
         s[b] += std::abs(diff) / P;
         if (grad && d <= cap) {
-          const Vector3d u =
-              (xq.row(i) - cloud.points().row(nearest[i])).cast<double>().transpose();
-          wrench[b].add(surface_.body[p], x[i], (w.surface_distance * sign(diff) / (P * d)) * u);
+          wrench[b].add(surface_.body[p], x[i], (w.surface_distance * sign(diff) / P) * slope[i]);
         }
       }
     }

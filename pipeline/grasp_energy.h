@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/cloud_distance_grid.h"
 #include "pipeline/feature_field.h"
 #include "pipeline/feature_types.h"
 #include "pipeline/grasp.h"
@@ -93,6 +94,13 @@ struct EnergyReference {
   /// distance term; not owned; may be null when that term is off).
   const FeatureField* target_field = nullptr;
   std::shared_ptr<const NearestPoints> target_cloud;
+  /// Where the target field has a near radius R (FieldConfig::knn_radius_m)
+  /// below the surface-distance cap: the target cloud's distances up to the
+  /// cap, interpolated, for the surface points with no cloud point within
+  /// R (the field's search found none, and an exact one would cost most of
+  /// a step). Null: every distance is exact.
+  std::shared_ptr<const CloudDistanceGrid> far_distance;
+  double far_distance_from_m = 0.0;  // R
   /// Source field at the demonstrated surface points, P x D.
   FeaturesF descriptor;
   /// Each demonstrated surface point's distance to the source cloud, capped,

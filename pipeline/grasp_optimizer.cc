@@ -115,6 +115,13 @@ EnergyReference energy_reference(const GraspOptimizer& opt, const TransferProble
         distances_to_cloud(demo_points, source_tree->points(), source_tree->query(demo_points));
     for (double& d : ref.demo_distance) d = std::min(d, cfg.surface_distance_cap_m);
     ref.target_cloud = tree_of(*problem.target_field);
+    const double radius = problem.target_field->config().knn_radius_m;
+    if (radius > 0.0 && cfg.surface_distance_cap_m > radius) {
+      CloudDistanceGridConfig grid;
+      grid.far_m = static_cast<float>(cfg.surface_distance_cap_m);
+      ref.far_distance = std::make_shared<const CloudDistanceGrid>(*ref.target_cloud, grid);
+      ref.far_distance_from_m = radius;
+    }
   }
   return ref;
 }
@@ -228,9 +235,18 @@ void GraspOptimizer::step(OptimizerState& state) const {
   const Eigen::Index rows = static_cast<Eigen::Index>(cfg.starts) * surface_.size();
   if (sigma > 0) {
     noise.resize(rows, 3);
-    for (Eigen::Index i = 0; i < rows; ++i)
-      for (int c = 0; c < 3; ++c)
-        noise(i, c) = static_cast<float>(sigma * state.noise_rng->normal());
+    // Row-major rows x 3: the normals fill it in pairs (rows * 3 is even
+    // when rows is; an odd count leaves one, drawn alone).
+    float* out = noise.data();
+    const Eigen::Index count = rows * 3;
+    Eigen::Index j = 0;
+    for (; j + 1 < count; j += 2) {
+      double a = 0.0, b = 0.0;
+      state.noise_rng->normal_pair(&a, &b);
+      out[j] = static_cast<float>(sigma * a);
+      out[j + 1] = static_cast<float>(sigma * b);
+    }
+    if (j < count) out[j] = static_cast<float>(sigma * state.noise_rng->normal());
   }
   std::vector<GraspParamVector> gradient;
   const EnergyBatch e =

@@ -80,12 +80,25 @@ Eigen::VectorXd feature_spread(const FeaturesF& f) {
   return (f.colwise().maxCoeff() - f.colwise().minCoeff()).cast<double>().transpose();
 }
 
-class FieldByInterpolator : public ::testing::TestWithParam<FieldInterpolator> {};
+/// The kNN field with a near radius (1 cm, as config/methods/sparsedff.yaml).
+constexpr double kNearRadiusM = 0.01;
+FieldConfig knn_with_radius(double radius_m = kNearRadiusM) {
+  FieldConfig c = config_for(FieldInterpolator::kKnn);
+  c.knn_radius_m = radius_m;
+  return c;
+}
+
+std::string config_name(const FieldConfig& c) {
+  return to_string(c.interpolator) + (c.knn_radius_m > 0.0 ? "_radius" : "");
+}
+
+class FieldByInterpolator : public ::testing::TestWithParam<FieldConfig> {};
 
 INSTANTIATE_TEST_SUITE_P(All, FieldByInterpolator,
-                         ::testing::Values(FieldInterpolator::kDense, FieldInterpolator::kKnn,
-                                           FieldInterpolator::kTree),
-                         [](const auto& info) { return to_string(info.param); });
+                         ::testing::Values(config_for(FieldInterpolator::kDense),
+                                           config_for(FieldInterpolator::kKnn), knn_with_radius(),
+                                           config_for(FieldInterpolator::kTree)),
+                         [](const auto& info) { return config_name(info.param); });
 
 TEST(FeatureField, TwoPointsByHand) {
   // Points at x = 0 and x = 1 m, features 0 and 1. At x = 0.25:
@@ -114,7 +127,7 @@ TEST(FeatureField, TwoPointsByHand) {
 TEST_P(FieldByInterpolator, GradientMatchesCentralDifferences) {
   const PointsF p = sphere_points(2000);
   const FeaturesF f = smooth_features(p, 5, 11);
-  const FeatureField field(p, f, config_for(GetParam()));
+  const FeatureField field(p, f, GetParam());
   // Near the surface, at a few mm, and a few cm out (background, tree cells).
   PointsF x(60, 3);
   x << queries_around_sphere(40, -0.003, 0.003, 21), queries_around_sphere(20, 0.01, 0.08, 22);
@@ -129,10 +142,22 @@ TEST_P(FieldByInterpolator, GradientMatchesCentralDifferences) {
     std::vector<Index> idx(static_cast<std::size_t>(p.rows()));
     std::iota(idx.begin(), idx.end(), 0);
     const auto k = static_cast<std::ptrdiff_t>(field.config().knn_k);
-    std::partial_sort(idx.begin(), idx.begin() + k + 1, idx.end(), [&](Index a, Index b) {
-      return (p.row(a) - xq).squaredNorm() < (p.row(b) - xq).squaredNorm();
-    });
+    auto d2 = [&](Index i) { return (p.row(i) - xq).squaredNorm(); };
+    std::partial_sort(idx.begin(), idx.begin() + k + 1, idx.end(),
+                      [&](Index a, Index b) { return d2(a) < d2(b); });
     idx.resize(static_cast<std::size_t>(k + 1));
+    // With a near radius only the points nearer than it count; with fewer
+    // than k + 1 of them the radius is the taper's reference (marked -1).
+    const double r = field.config().knn_radius_m;
+    if (r > 0.0) {
+      idx.erase(std::remove_if(idx.begin(), idx.end(), [&](Index i) { return d2(i) >= r * r; }),
+                idx.end());
+      if (idx.size() <= static_cast<std::size_t>(k)) {
+        std::sort(idx.begin(), idx.end());
+        idx.push_back(-1);
+        return idx;
+      }
+    }
     std::sort(idx.begin(), idx.begin() + k);  // the order among the k does not matter
     return idx;
   };
@@ -146,7 +171,7 @@ TEST_P(FieldByInterpolator, GradientMatchesCentralDifferences) {
       PointsF xp = x.row(q), xm = x.row(q);
       xp(0, c) += h_m;
       xm(0, c) -= h_m;
-      if (GetParam() == FieldInterpolator::kKnn &&
+      if (GetParam().interpolator == FieldInterpolator::kKnn &&
           neighbourhood(xp.row(0)) != neighbourhood(xm.row(0))) {
         ++skipped;
         continue;
@@ -165,7 +190,7 @@ TEST_P(FieldByInterpolator, GradientMatchesCentralDifferences) {
       ++checked;
     }
   }
-  std::cout << "[ measured ] " << to_string(GetParam())
+  std::cout << "[ measured ] " << config_name(GetParam())
             << ": worst |fd - analytic| / (row max + 1) " << worst << ", " << checked
             << " components checked, " << skipped << " skipped\n";
   EXPECT_GE(checked, 150);  // the kNN skip must stay rare
@@ -174,7 +199,7 @@ TEST_P(FieldByInterpolator, GradientMatchesCentralDifferences) {
 TEST_P(FieldByInterpolator, PullbackIsJacobianTransposeTimesGradient) {
   const PointsF p = sphere_points(1500);
   const FeaturesF f = smooth_features(p, 7, 5);
-  const FeatureField field(p, f, config_for(GetParam()));
+  const FeatureField field(p, f, GetParam());
   PointsF x(70, 3);  // more than two blocks of queries
   x << queries_around_sphere(50, -0.004, 0.004, 8), queries_around_sphere(20, 0.01, 0.1, 9);
   FeaturesF values, jac;
@@ -252,21 +277,122 @@ TEST(FeatureField, KnnCellCacheChangesNothingButSpeed) {
   // answered from filled cells): the same values and pullbacks. The sphere's
   // lattice has no two points at exactly the same distance from a query in
   // general, so they are bitwise equal here.
+  // With and without a near radius.
   const PointsF pts = sphere_points(4000);
   const FeaturesF f = smooth_features(pts, 8, 21);
-  FieldConfig plain = config_for(FieldInterpolator::kKnn);
-  plain.knn_cell_m = 0.0;
-  const FeatureField cached(pts, f, config_for(FieldInterpolator::kKnn));
-  const FeatureField tree(pts, f, plain);
-  const PointsF x = queries_around_sphere(3000, -0.003, 0.1, 22);
-  FeaturesF g = FeaturesF::Ones(x.rows(), 8);
-  for (int pass = 0; pass < 2; ++pass) {
-    FeaturesF a, b;
-    cached.evaluate(x, &a);
-    tree.evaluate(x, &b);
-    EXPECT_EQ(a, b) << "pass " << pass;
-    EXPECT_EQ(cached.pullback(x, g), tree.pullback(x, g)) << "pass " << pass;
+  for (const double radius_m : {0.0, kNearRadiusM}) {
+    FieldConfig with_cache = knn_with_radius(radius_m), plain = with_cache;
+    plain.knn_cell_m = 0.0;
+    const FeatureField cached(pts, f, with_cache);
+    const FeatureField tree(pts, f, plain);
+    const PointsF x = queries_around_sphere(3000, -0.003, 0.1, 22);
+    FeaturesF g = FeaturesF::Ones(x.rows(), 8);
+    for (int pass = 0; pass < 2; ++pass) {
+      FeaturesF a, b;
+      cached.evaluate(x, &a);
+      tree.evaluate(x, &b);
+      EXPECT_EQ(a, b) << "radius " << radius_m << " pass " << pass;
+      EXPECT_EQ(cached.pullback(x, g), tree.pullback(x, g))
+          << "radius " << radius_m << " pass " << pass;
+    }
   }
+}
+
+TEST(FeatureField, KnnRadiusAgreesWithKnnNearSurfaceIsTheMeanBeyond) {
+  // Where a query's k + 1 nearest points all lie within the radius (on this
+  // 3 mm lattice: everywhere within 2 mm of the surface) the radius changes
+  // nothing. From about 6 mm out it drops the farther near points into the
+  // background: F moves towards the mean, by little, as their weights are
+  // a few percent of the background's. Beyond the radius F is exactly the
+  // mean and its gradient exactly zero.
+  const PointsF p = sphere_points(4000);
+  const FeaturesF f = smooth_features(p, 8, 17);
+  const Eigen::VectorXd spread = feature_spread(f);
+  const FeatureField unlimited(p, f, config_for(FieldInterpolator::kKnn));
+  const FeatureField limited(p, f, knn_with_radius());
+  FeaturesF a, b;
+  const PointsF near = queries_around_sphere(500, -0.002, 0.002, 31);
+  unlimited.evaluate(near, &a);
+  limited.evaluate(near, &b);
+  EXPECT_EQ(a, b);
+  const PointsF off = queries_around_sphere(500, 0.006, 0.012, 33);
+  unlimited.evaluate(off, &a);
+  limited.evaluate(off, &b);
+  double worst = 0.0, sum = 0.0;
+  for (Index q = 0; q < off.rows(); ++q) {
+    for (Index d = 0; d < f.cols(); ++d) {
+      const double e = std::abs(static_cast<double>(a(q, d)) - b(q, d)) / spread(d);
+      worst = std::max(worst, e);
+      sum += e;
+    }
+  }
+  const double mean_error = sum / static_cast<double>(off.size());
+  std::cout << "[ measured ] knn radius " << kNearRadiusM
+            << " m vs unlimited, 6 to 12 mm off the surface, error / spread: mean " << mean_error
+            << ", max " << worst << "\n";
+  EXPECT_LT(mean_error, 0.015);
+  EXPECT_LT(worst, 0.03);
+
+  const PointsF beyond = queries_around_sphere(200, kNearRadiusM + 0.001, 0.2, 32);
+  FeaturesF v, jac;
+  limited.evaluate(beyond, &v, &jac);
+  for (Index q = 0; q < beyond.rows(); ++q) {
+    EXPECT_EQ(v.row(q), limited.mean_feature().transpose()) << "query " << q;
+    EXPECT_TRUE(jac.row(q).isZero(0.f)) << "query " << q;
+  }
+  FieldTape tape;
+  limited.evaluate_vjp(beyond, nullptr, &tape);
+  for (const std::int64_t i : tape.nearest_points()) EXPECT_EQ(i, -1);
+  EXPECT_TRUE(limited.pullback(tape, FeaturesF::Ones(beyond.rows(), 8)).isZero(0.f));
+}
+
+TEST(FeatureField, KnnRadiusIsContinuousWhereNeighboursEnterOrLeave) {
+  // Walk straight out from the surface through the radius in 10 um steps:
+  // points leave the near set one by one, the last at R. F must change
+  // by about |dF/dx| * step at every step, never jump.
+  const PointsF p = sphere_points(3000);
+  const FeaturesF f = smooth_features(p, 6, 9);
+  const Eigen::VectorXd spread = feature_spread(f);
+  const FeatureField field(p, f, knn_with_radius());
+  SeededRng rng(77);
+  const double step_m = 1e-5;
+  for (int walk = 0; walk < 5; ++walk) {
+    const Vec3 dir = Vec3(rng.normal(), rng.normal(), rng.normal()).normalized();
+    const int steps = static_cast<int>((kNearRadiusM + 0.004) / step_m);
+    PointsF x(steps, 3);
+    for (int s = 0; s < steps; ++s)
+      x.row(s) =
+          (kSphereCentre + (kSphereRadiusM + 0.001 + s * step_m) * dir).cast<float>().transpose();
+    FeaturesF v, jac;
+    field.evaluate(x, &v, &jac);
+    double worst_jump = 0.0;
+    for (int s = 1; s < steps; ++s) {
+      for (Index d = 0; d < v.cols(); ++d) {
+        // What the gradient allows over the step, plus float rounding.
+        const double slope =
+            std::max(std::abs(jac(s, d * 3)), std::abs(jac(s - 1, d * 3))) +
+            std::max(std::abs(jac(s, d * 3 + 1)), std::abs(jac(s - 1, d * 3 + 1))) +
+            std::max(std::abs(jac(s, d * 3 + 2)), std::abs(jac(s - 1, d * 3 + 2)));
+        const double jump = std::abs(static_cast<double>(v(s, d)) - v(s - 1, d));
+        worst_jump = std::max(worst_jump, jump / spread(d));
+        EXPECT_LT(jump, 2.0 * slope * step_m + 1e-5 * spread(d))
+            << "walk " << walk << " step " << s << " dim " << d;
+      }
+    }
+    EXPECT_EQ(v.row(steps - 1), field.mean_feature().transpose());  // past R at the end
+    EXPECT_LT(worst_jump, 1e-3) << "walk " << walk;
+  }
+}
+
+TEST(FeatureField, KnnHugeRadiusIsTheUnlimitedField) {
+  const PointsF p = sphere_points(2000);
+  const FeaturesF f = smooth_features(p, 5, 3);
+  const PointsF x = queries_around_sphere(400, -0.005, 0.3, 4);
+  FeaturesF a, b, ja, jb;
+  FeatureField(p, f, config_for(FieldInterpolator::kKnn)).evaluate(x, &a, &ja);
+  FeatureField(p, f, knn_with_radius(1.0)).evaluate(x, &b, &jb);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(ja, jb);
 }
 
 TEST(FeatureField, TreeAgreesWithDenseNearAndOffSurface) {
@@ -285,7 +411,7 @@ TEST_P(FieldByInterpolator, FarFromTheCloudTendsToTheMean) {
   const PointsF p = sphere_points(3000);
   const FeaturesF f = smooth_features(p, 6, 23);
   const Eigen::VectorXd spread = feature_spread(f);
-  const FeatureField field(p, f, config_for(GetParam()));
+  const FeatureField field(p, f, GetParam());
   const Eigen::VectorXd mean = field.mean_feature().cast<double>();
   EXPECT_TRUE(mean.isApprox(f.cast<double>().colwise().mean().transpose(), 1e-5));
 
@@ -301,7 +427,7 @@ TEST_P(FieldByInterpolator, FarFromTheCloudTendsToTheMean) {
     return worst;
   };
   const double on_surface = deviation(0.0), at_10cm = deviation(0.10), at_2m = deviation(2.0);
-  std::cout << "[ measured ] " << to_string(GetParam())
+  std::cout << "[ measured ] " << config_name(GetParam())
             << ": max |F - mean| / spread on the surface " << on_surface << ", 10 cm out "
             << at_10cm << ", 2 m out " << at_2m << "\n";
   EXPECT_GT(on_surface, 0.25);  // the surface is told from empty space
@@ -317,7 +443,7 @@ TEST_P(FieldByInterpolator, QueryOnADataPointIsFinite) {
   f.conservativeResize(f.rows() + 1, 4);
   p.row(p.rows() - 1) = p.row(7);
   f.row(f.rows() - 1) = f.row(7) * 0.5f;
-  const FeatureField field(p, f, config_for(GetParam()));
+  const FeatureField field(p, f, GetParam());
   PointsF x(2, 3);
   x.row(0) = p.row(100);
   x.row(1) = p.row(7);
@@ -338,7 +464,7 @@ TEST_P(FieldByInterpolator, ResultsDoNotDependOnThreadCount) {
   const PointsF p = sphere_points(3000);
   const FeaturesF f = smooth_features(p, 9, 4);
   const PointsF x = queries_around_sphere(300, -0.01, 0.03, 12);
-  FieldConfig one = config_for(GetParam()), three = one;
+  FieldConfig one = GetParam(), three = one;
   three.num_threads = 3;
   FeaturesF v1, j1, v3, j3;
   FeatureField(p, f, one).evaluate(x, &v1, &j1);

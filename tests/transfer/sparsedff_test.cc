@@ -73,10 +73,22 @@ class OptimizerTest : public ::testing::Test {
 };
 HandKinematics* OptimizerTest::hand_ = nullptr;
 
-TEST_F(OptimizerTest, EnergyGradientMatchesFiniteDifferences) {
+class EnergyGradient : public OptimizerTest, public ::testing::WithParamInterface<double> {};
+
+INSTANTIATE_TEST_SUITE_P(NearRadius, EnergyGradient, ::testing::Values(0.0, 0.01),
+                         [](const auto& info) {
+                           return info.param > 0 ? std::string("radius_1cm")
+                                                 : std::string("unlimited");
+                         });
+
+// With a near radius (1 cm, below the 3 cm surface-distance cap) the
+// surface points farther than it read the interpolated distance grid, with
+// and without a gradient alike.
+TEST_P(EnergyGradient, MatchesFiniteDifferences) {
   const SyntheticScene src = synthetic_cylinder(Eigen::Isometry3f::Identity());
   FieldConfig fc;
   fc.interpolator = FieldInterpolator::kKnn;
+  fc.knn_radius_m = GetParam();
   const FeatureField field(src.points, src.features, fc);
   GraspOptimizerConfig cfg;
   cfg.weights.joint_prior = 0.1;  // exercise every term
