@@ -115,8 +115,12 @@ EnergyReference energy_reference(const GraspOptimizer& opt, const TransferProble
         distances_to_cloud(demo_points, source_tree->points(), source_tree->query(demo_points));
     for (double& d : ref.demo_distance) d = std::min(d, cfg.surface_distance_cap_m);
     ref.target_cloud = tree_of(*problem.target_field);
-    const double radius = problem.target_field->config().knn_radius_m;
-    if (radius > 0.0 && cfg.surface_distance_cap_m > radius) {
+    // Only the kNN field's search stops at its near radius; the others'
+    // distances come from an exact search of every point anyway.
+    const FieldConfig& field_config = problem.target_field->config();
+    const double radius = field_config.knn_radius_m;
+    if (field_config.interpolator == FieldInterpolator::kKnn && radius > 0.0 &&
+        cfg.surface_distance_cap_m > radius) {
       CloudDistanceGridConfig grid;
       grid.far_m = static_cast<float>(cfg.surface_distance_cap_m);
       ref.far_distance = std::make_shared<const CloudDistanceGrid>(*ref.target_cloud, grid);
