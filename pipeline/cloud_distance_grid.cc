@@ -7,6 +7,8 @@
 #include <new>
 #include <stdexcept>
 
+#include "pipeline/box_lattice.h"
+
 namespace dffeval {
 namespace {
 
@@ -35,27 +37,16 @@ CloudDistanceGrid::CloudDistanceGrid(const NearestPoints& tree, CloudDistanceGri
     throw std::invalid_argument(
         "CloudDistanceGrid: spacing_m and far_m must be > 0 and max_nodes >= 8");
   }
-  const PointsF& pts = tree_.points();
-  float lo[3], hi[3];
+  // Nodes a spacing beyond far_m, so that every point within far_m of the
+  // cloud lies inside a cube of the lattice.
+  const BoxLattice lattice =
+      fit_box_lattice(tree_.points(), config_.far_m, config_.spacing_m, config_.max_nodes, 2);
+  spacing_ = lattice.spacing;
   for (int c = 0; c < 3; ++c) {
-    // One spacing more than far_m, so that every point within far_m of the
-    // cloud lies inside a cube of the lattice.
-    lo[c] = pts.col(c).minCoeff() - config_.far_m;
-    hi[c] = pts.col(c).maxCoeff() + config_.far_m;
+    origin_[c] = lattice.origin[c];
+    dims_[c] = lattice.dims[c];
   }
-  spacing_ = config_.spacing_m;
-  auto nodes_for = [&](float h) {
-    double n = 1.0;
-    for (int c = 0; c < 3; ++c) n *= std::floor((hi[c] - lo[c]) / h) + 2.0;
-    return n;
-  };
-  while (nodes_for(spacing_) > static_cast<double>(config_.max_nodes)) spacing_ *= 1.25f;
-  std::size_t nodes = 1;
-  for (int c = 0; c < 3; ++c) {
-    origin_[c] = lo[c];
-    dims_[c] = static_cast<int>(std::floor((hi[c] - lo[c]) / spacing_)) + 2;
-    nodes *= static_cast<std::size_t>(dims_[c]);
-  }
+  const std::size_t nodes = lattice.sites();
   clamp_m_ = config_.far_m + spacing_ * std::sqrt(3.f);
   nodes_.reset(static_cast<std::uint32_t*>(std::calloc(nodes, sizeof(std::uint32_t))));
   if (!nodes_) throw std::bad_alloc();

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "pipeline/box_lattice.h"
+
 namespace dffeval {
 namespace {
 
@@ -60,25 +62,14 @@ KnnCellCache::KnnCellCache(const NearestPoints& tree, int k, KnnCellCacheConfig 
   // than R from every point.
   const float margin = limited ? config_.radius_m : config_.margin_m;
   outside_is_empty_ = limited;
-  const PointsF& pts = tree_.points();
-  float lo[3], hi[3];
+  const BoxLattice lattice =
+      fit_box_lattice(tree_.points(), margin, config_.cell_m, config_.max_cells, 1);
+  cell_ = lattice.spacing;
   for (int c = 0; c < 3; ++c) {
-    lo[c] = pts.col(c).minCoeff() - margin;
-    hi[c] = pts.col(c).maxCoeff() + margin;
+    origin_[c] = lattice.origin[c];
+    dims_[c] = lattice.dims[c];
   }
-  cell_ = config_.cell_m;
-  auto cells_for = [&](float cell) {
-    double n = 1.0;
-    for (int c = 0; c < 3; ++c) n *= std::floor((hi[c] - lo[c]) / cell) + 1.0;
-    return n;
-  };
-  while (cells_for(cell_) > static_cast<double>(config_.max_cells)) cell_ *= 1.25f;
-  std::size_t cells = 1;
-  for (int c = 0; c < 3; ++c) {
-    origin_[c] = lo[c];
-    dims_[c] = static_cast<int>(std::floor((hi[c] - lo[c]) / cell_)) + 1;
-    cells *= static_cast<std::size_t>(dims_[c]);
-  }
+  const std::size_t cells = lattice.sites();
   half_diagonal_ = 0.5f * cell_ * std::sqrt(3.0f);
   slots_.reset(static_cast<std::uint32_t*>(std::calloc(cells, sizeof(std::uint32_t))));
   pool_.reset(static_cast<Candidate*>(std::malloc(config_.pool_entries * sizeof(Candidate))));

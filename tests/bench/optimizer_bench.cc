@@ -117,9 +117,10 @@ void BM_OptimizerStepDense(benchmark::State& state) {
   optimizer_step(state, FieldInterpolator::kDense);
 }
 // The step without the feature term (the field is not evaluated; the
-// surface-distance term then searches the cloud itself): the floor that the
-// other parts of the step put under any field, so the largest Dense / Knn
-// ratio a faster field alone could reach is Dense / NoField.
+// surface-distance term then searches the cloud itself for every point, an
+// exact search that the kNN step replaces by its field's search within the
+// near radius and the distance grid beyond): what the other parts of the
+// step cost, plus that search (its surface_distance_ms).
 void BM_OptimizerStepNoField(benchmark::State& state) {
   optimizer_step(state, FieldInterpolator::kKnn, /*feature_term=*/false);
 }

@@ -92,6 +92,17 @@ std::string config_name(const FieldConfig& c) {
   return to_string(c.interpolator) + (c.knn_radius_m > 0.0 ? "_radius" : "");
 }
 
+/// A field's values and Jacobians at x.
+struct Evaluated {
+  FeaturesF values, jacobian;
+};
+Evaluated evaluate_at(const PointsF& p, const FeaturesF& f, const FieldConfig& c,
+                      const PointsF& x) {
+  Evaluated e;
+  FeatureField(p, f, c).evaluate(x, &e.values, &e.jacobian);
+  return e;
+}
+
 class FieldByInterpolator : public ::testing::TestWithParam<FieldConfig> {};
 
 INSTANTIATE_TEST_SUITE_P(All, FieldByInterpolator,
@@ -388,11 +399,10 @@ TEST(FeatureField, KnnHugeRadiusIsTheUnlimitedField) {
   const PointsF p = sphere_points(2000);
   const FeaturesF f = smooth_features(p, 5, 3);
   const PointsF x = queries_around_sphere(400, -0.005, 0.3, 4);
-  FeaturesF a, b, ja, jb;
-  FeatureField(p, f, config_for(FieldInterpolator::kKnn)).evaluate(x, &a, &ja);
-  FeatureField(p, f, knn_with_radius(1.0)).evaluate(x, &b, &jb);
-  EXPECT_EQ(a, b);
-  EXPECT_EQ(ja, jb);
+  const Evaluated a = evaluate_at(p, f, config_for(FieldInterpolator::kKnn), x);
+  const Evaluated b = evaluate_at(p, f, knn_with_radius(1.0), x);
+  EXPECT_EQ(a.values, b.values);
+  EXPECT_EQ(a.jacobian, b.jacobian);
 }
 
 TEST(FeatureField, TreeAgreesWithDenseNearAndOffSurface) {
@@ -479,11 +489,10 @@ TEST(FeatureField, KnnWithFewPointsIsTheDenseField) {
   const PointsF p = sphere_points(6);
   const FeaturesF f = smooth_features(p, 3, 1);
   const PointsF x = queries_around_sphere(20, -0.02, 0.05, 2);
-  FeaturesF vd, jd, vk, jk;
-  FeatureField(p, f, config_for(FieldInterpolator::kDense)).evaluate(x, &vd, &jd);
-  FeatureField(p, f, config_for(FieldInterpolator::kKnn)).evaluate(x, &vk, &jk);  // k = 8 > 6
-  EXPECT_TRUE(vk.isApprox(vd, 1e-5f));
-  EXPECT_TRUE(jk.isApprox(jd, 1e-4f));
+  const Evaluated dense = evaluate_at(p, f, config_for(FieldInterpolator::kDense), x);
+  const Evaluated knn = evaluate_at(p, f, config_for(FieldInterpolator::kKnn), x);  // k = 8 > 6
+  EXPECT_TRUE(knn.values.isApprox(dense.values, 1e-5f));
+  EXPECT_TRUE(knn.jacobian.isApprox(dense.jacobian, 1e-4f));
 }
 
 TEST(FeatureField, BadInputThrowsWithAClearMessage) {
