@@ -365,6 +365,14 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
   if (w.surface_distance != 0) {
     const NearestPoints& cloud = *ref.target_cloud;
     if (nearest.empty()) nearest = cloud.query(xq);
+    const double cap = config_.surface_distance_cap_m;
+    const double near_radius = ref.target_field ? ref.target_field->config().knn_radius_m : 0.0;
+    // A near radius below the cap without the grid: the points the field's
+    // search left without a nearest point get an exact search.
+    if (!ref.far_distance && cap > near_radius) {
+      for (Eigen::Index i = 0; i < Q; ++i)
+        if (nearest[i] < 0) nearest[i] = cloud.query(xq.row(i))[0];
+    }
     std::vector<double> dist = distances_to_cloud(xq, cloud.points(), nearest);
     // d dist / d x at each query (zero past the cap, where it is not used).
     std::vector<Vector3d> slope(static_cast<std::size_t>(Q), Vector3d::Zero());
@@ -372,26 +380,16 @@ EnergyBatch GraspEnergy::evaluate(const EnergyReference& ref,
       if (nearest[i] < 0) continue;
       slope[i] = (xq.row(i) - cloud.points().row(nearest[i])).cast<double>().transpose() / dist[i];
     }
-    const double cap = config_.surface_distance_cap_m;
-    const double near_radius = ref.target_field ? ref.target_field->config().knn_radius_m : 0.0;
     // At the field's near radius or farther: the interpolated distance, with
     // the tape (the search found no point) and without (the same rule).
-    for (Eigen::Index i = 0; i < Q; ++i) {
-      if (ref.far_distance ? dist[i] < ref.far_distance_from_m : nearest[i] >= 0) continue;
-      const float p[3] = {xq(i, 0), xq(i, 1), xq(i, 2)};
-      double d = 0.0, g[3] = {0, 0, 0};
-      if (ref.far_distance) {
+    if (ref.far_distance) {
+      for (Eigen::Index i = 0; i < Q; ++i) {
+        if (dist[i] < near_radius) continue;
+        const float p[3] = {xq(i, 0), xq(i, 1), xq(i, 2)};
+        double d = 0.0, g[3] = {0, 0, 0};
         dist[i] =
             ref.far_distance->distance(p, &d, g) ? d : std::numeric_limits<double>::infinity();
         slope[i] = Vector3d(g[0], g[1], g[2]);
-      } else if (cap > near_radius) {
-        // A near radius below the cap without the grid: an exact search.
-        std::uint32_t index = 0;
-        float d2 = 0.f;
-        cloud.nearest(p, 1, &index, &d2);
-        nearest[i] = index;
-        dist[i] = distances_to_cloud(xq.row(i), cloud.points(), {nearest[i]})[0];
-        slope[i] = (xq.row(i) - cloud.points().row(index)).cast<double>().transpose() / dist[i];
       }
     }
     std::vector<double>& s = term("surface_distance");

@@ -100,7 +100,6 @@ struct EnergyReference {
   /// R (the field's search found none, and an exact one would cost most of
   /// a step). Null: every distance is exact.
   std::shared_ptr<const CloudDistanceGrid> far_distance;
-  double far_distance_from_m = 0.0;  // R
   /// Source field at the demonstrated surface points, P x D.
   FeaturesF descriptor;
   /// Each demonstrated surface point's distance to the source cloud, capped,

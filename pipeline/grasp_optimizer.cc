@@ -124,7 +124,6 @@ EnergyReference energy_reference(const GraspOptimizer& opt, const TransferProble
       CloudDistanceGridConfig grid;
       grid.far_m = static_cast<float>(cfg.surface_distance_cap_m);
       ref.far_distance = std::make_shared<const CloudDistanceGrid>(*ref.target_cloud, grid);
-      ref.far_distance_from_m = radius;
     }
   }
   return ref;
