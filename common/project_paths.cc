@@ -35,4 +35,9 @@ std::vector<std::string> list_yaml_names(const std::string& relative_dir) {
   return names;
 }
 
+std::filesystem::path resolve_project_path(const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.is_absolute() ? p : project_root() / p;
+}
+
 }  // namespace dffeval

@@ -11,6 +11,9 @@ namespace dffeval {
 /// The project root holding assets/, scenes/ and config/.
 std::filesystem::path project_root();
 
+/// `path` under the project root when relative, unchanged when absolute.
+std::filesystem::path resolve_project_path(const std::string& path);
+
 /// `relative` under the project root; throws InputError naming the path (and
 /// `what`, e.g. "hand model") if it does not exist.
 std::filesystem::path require_project_file(const std::string& relative, const std::string& what);

@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
-  build-essential cmake git pkg-config ca-certificates \
+  build-essential cmake git pkg-config ca-certificates python3 \
   libmujoco-dev libqhull-dev \
   libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
   libstb-dev liblodepng-dev libnanoflann-dev libtbb-dev \

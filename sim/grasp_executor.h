@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "pipeline/grasp.h"
 #include "sim/world.h"
+#include "types/grasp.h"
 
 namespace dffeval {
 

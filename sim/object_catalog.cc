@@ -541,4 +541,30 @@ std::string object_body_mjcf(const ObjectInstance& object, const std::string& pr
   return out.str();
 }
 
+ShapeSymmetry category_symmetry(const std::string& category) {
+  if (category == "mug") return ShapeSymmetry::kMirrorY;
+  if (category == "box" || category == "basket") return ShapeSymmetry::kMirrorXY;
+  if (category == "bottle" || category == "can" || category == "bowl") return ShapeSymmetry::kAxial;
+  return ShapeSymmetry::kNone;
+}
+
+double symmetric_distance(const Eigen::Vector3d& a, const Eigen::Vector3d& b, ShapeSymmetry s) {
+  switch (s) {
+    case ShapeSymmetry::kAxial:
+      return std::hypot(std::hypot(a.x(), a.y()) - std::hypot(b.x(), b.y()), a.z() - b.z());
+    case ShapeSymmetry::kMirrorY:
+      return std::min((a - b).norm(), (a - Eigen::Vector3d(b.x(), -b.y(), b.z())).norm());
+    case ShapeSymmetry::kMirrorXY: {
+      double d = (a - b).norm();
+      for (double sx : {-1.0, 1.0})
+        for (double sy : {-1.0, 1.0})
+          d = std::min(d, (a - Eigen::Vector3d(sx * b.x(), sy * b.y(), b.z())).norm());
+      return d;
+    }
+    case ShapeSymmetry::kNone:
+      break;
+  }
+  return (a - b).norm();
+}
+
 }  // namespace dffeval

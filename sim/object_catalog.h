@@ -190,4 +190,18 @@ std::string object_asset_mjcf(const ObjectInstance& object, const std::string& p
 std::string object_body_mjcf(const ObjectInstance& object, const std::string& prefix,
                              const Eigen::Isometry3d& X_WObj);
 
+/// Which canonical points a category's shape cannot tell apart (mirror and
+/// axial symmetries of the object frames below): a mug is mirror-symmetric
+/// about its x-z plane (the handle lies in it); box and basket about both
+/// vertical planes (which includes a half turn); bottle, can and bowl are
+/// bodies of revolution about z.
+enum class ShapeSymmetry { kNone, kMirrorY, kMirrorXY, kAxial };
+
+/// The symmetry of a category; kNone for an unknown name.
+ShapeSymmetry category_symmetry(const std::string& category);
+
+/// Distance (metres) between canonical points a and b, minimized over the
+/// copies of b that the symmetry makes equivalent.
+double symmetric_distance(const Eigen::Vector3d& a, const Eigen::Vector3d& b, ShapeSymmetry s);
+
 }  // namespace dffeval

@@ -7,9 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include "pipeline/observation.h"
 #include "sim/offscreen_gl.h"
 #include "sim/world.h"
+#include "types/observation.h"
 
 namespace dffeval {
 

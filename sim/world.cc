@@ -41,22 +41,9 @@ std::string camera_xml(const CameraPlacement& c) {
                      vec(c.X_WC.translation()), vec(x), vec(y_up), c.fovy_deg);
 }
 
-}  // namespace
-
-mjModel* compile_mjcf_with_hand(const std::string& xml) {
-  const auto hand_path = require_project_file("assets/shadow_hand.xml", "Shadow hand model");
-  auto vfs = std::make_unique<mjVFS>();
-  mj_defaultVFS(vfs.get());
-  add_vfs_file(vfs.get(), "shadow_hand.xml", read_text(hand_path));
-  add_vfs_file(vfs.get(), "world.xml", xml);
-  char err[1024] = "";
-  mjModel* m = mj_loadXML("world.xml", vfs.get(), err, sizeof(err));
-  mj_deleteVFS(vfs.get());
-  if (!m) throw std::runtime_error(std::string("MuJoCo could not compile the world: ") + err);
-  return m;
-}
-
-std::unique_ptr<World> World::compose(const SceneInstance& scene, const PhysicsSettings& physics) {
+/// The world's MJCF: options, the hand (included), the table, lights,
+/// cameras and the scene's objects.
+std::string world_mjcf(const DrawnScene& scene, const PhysicsSettings& physics) {
   int off_w = 64, off_h = 64;
   for (const auto& c : scene.cameras) {
     off_w = std::max(off_w, c.width);
@@ -133,42 +120,65 @@ std::unique_ptr<World> World::compose(const SceneInstance& scene, const PhysicsS
                           scene.clutter[i].X_WObj);
   }
   x << "</worldbody>\n</mujoco>\n";
+  return x.str();
+}
 
+}  // namespace
+
+mjModel* compile_mjcf_with_hand(const std::string& xml) {
+  const auto hand_path = require_project_file("assets/shadow_hand.xml", "Shadow hand model");
+  auto vfs = std::make_unique<mjVFS>();
+  mj_defaultVFS(vfs.get());
+  add_vfs_file(vfs.get(), "shadow_hand.xml", read_text(hand_path));
+  add_vfs_file(vfs.get(), "world.xml", xml);
+  char err[1024] = "";
+  mjModel* m = mj_loadXML("world.xml", vfs.get(), err, sizeof(err));
+  mj_deleteVFS(vfs.get());
+  if (!m) throw std::runtime_error(std::string("MuJoCo could not compile the world: ") + err);
+  return m;
+}
+
+std::unique_ptr<World> World::compose(const DrawnScene& scene, const PhysicsSettings& physics) {
   std::unique_ptr<World> w(new World());
   w->scene_ = scene;
   w->physics_ = physics;
-  w->xml_ = x.str();
+  w->xml_ = world_mjcf(scene, physics);
   w->model_ = compile_mjcf_with_hand(w->xml_);
   static std::atomic<std::uint64_t> next_serial{1};
   w->serial_ = next_serial.fetch_add(1);
-  const mjModel* m = w->model_;
+  w->find_ids();
+  return w;
+}
+
+void World::find_ids() {
+  const mjModel* m = model_;
 
   auto body_id = [&](const std::string& name) {
     int id = mj_name2id(m, mjOBJ_BODY, name.c_str());
     if (id < 0) throw std::runtime_error("world has no body '" + name + "'");
     return id;
   };
-  w->palm_body_ = body_id("palm");
-  w->palm_mocap_ = m->body_mocapid[body_id("palm_target")];
+  palm_body_ = body_id("palm");
+  palm_mocap_ = m->body_mocapid[body_id("palm_target")];
   const int palm_free = mj_name2id(m, mjOBJ_JOINT, "palm_free");
-  if (palm_free < 0 || w->palm_mocap_ < 0) {
+  if (palm_free < 0 || palm_mocap_ < 0) {
     throw std::runtime_error("shadow_hand.xml: expected joint 'palm_free' and mocap 'palm_target'");
   }
-  w->palm_free_qpos_ = m->jnt_qposadr[palm_free];
-  w->palm_free_dof_ = m->jnt_dofadr[palm_free];
-  w->target_body_ = body_id("target");
-  for (std::size_t i = 0; i < scene.clutter.size(); ++i) {
-    w->clutter_bodies_.push_back(body_id("clutter" + std::to_string(i)));
+  palm_free_qpos_ = m->jnt_qposadr[palm_free];
+  palm_free_dof_ = m->jnt_dofadr[palm_free];
+  target_body_ = body_id("target");
+  for (std::size_t i = 0; i < scene_.clutter.size(); ++i) {
+    clutter_bodies_.push_back(body_id("clutter" + std::to_string(i)));
   }
-  w->table_geom_ = mj_name2id(m, mjOBJ_GEOM, "table");
-  w->hand_body_.assign(m->nbody, 0);
+  table_geom_ = mj_name2id(m, mjOBJ_GEOM, "table");
+  hand_body_.assign(m->nbody, 0);
   for (int b = 0; b < m->nbody; ++b) {
     for (int p = b; p > 0; p = m->body_parentid[p]) {
-      if (p == w->palm_body_) w->hand_body_[b] = 1;
+      if (p == palm_body_) hand_body_[b] = 1;
     }
   }
-  for (const auto& c : scene.cameras)
-    w->camera_ids_.push_back(mj_name2id(m, mjOBJ_CAMERA, c.name.c_str()));
+  for (const auto& c : scene_.cameras)
+    camera_ids_.push_back(mj_name2id(m, mjOBJ_CAMERA, c.name.c_str()));
   const auto& names = hand_joint_names();
   for (int i = 0; i < kNumHandJoints; ++i) {
     const int j = mj_name2id(m, mjOBJ_JOINT, names[i].c_str());
@@ -176,11 +186,10 @@ std::unique_ptr<World> World::compose(const SceneInstance& scene, const PhysicsS
     if (j < 0 || a < 0) {
       throw std::runtime_error("shadow_hand.xml: missing joint or actuator for " + names[i]);
     }
-    w->finger_qpos_adr_[i] = m->jnt_qposadr[j];
-    w->finger_dof_adr_[i] = m->jnt_dofadr[j];
-    w->finger_actuator_[i] = a;
+    finger_qpos_adr_[i] = m->jnt_qposadr[j];
+    finger_dof_adr_[i] = m->jnt_dofadr[j];
+    finger_actuator_[i] = a;
   }
-  return w;
 }
 
 World::~World() {
@@ -240,8 +249,11 @@ Eigen::Isometry3d World::body_pose(const mjData* d, int body) const {
 
 Eigen::Isometry3d World::palm_pose(const mjData* d) const { return body_pose(d, palm_body_); }
 
-mjData* World::make_settled_data(double settle_s) const {
-  mjData* d = mj_makeData(model_);
+MjDataPtr World::make_data() const { return MjDataPtr(mj_makeData(model_)); }
+
+MjDataPtr World::make_settled_data(double settle_s) const {
+  MjDataPtr owner = make_data();
+  mjData* d = owner.get();
   Eigen::Isometry3d park = Eigen::Isometry3d::Identity();
   park.translation() = physics_.hand_park_position_m;
   teleport_hand(d, park, {});
@@ -252,7 +264,7 @@ mjData* World::make_settled_data(double settle_s) const {
   }
   // Start the clock at the settled state.
   d->time = 0;
-  return d;
+  return owner;
 }
 
 }  // namespace dffeval

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/grasp.h"
-#include "sim/scene_instance.h"
+#include "sim/drawn_scene.h"
+#include "types/grasp.h"
 
 namespace dffeval {
 
@@ -28,11 +28,18 @@ struct PhysicsSettings {
   Eigen::Vector3d hand_park_position_m{0.0, 0.0, 1.5};
 };
 
+/// Owns an mjData: every mjData of the project lives in one of these, so an
+/// exception between making and freeing one leaks nothing.
+struct MjDataDeleter {
+  void operator()(mjData* d) const { mj_deleteData(d); }
+};
+using MjDataPtr = std::unique_ptr<mjData, MjDataDeleter>;
+
 class World {
  public:
   /// Composes and compiles the scene. Throws InputError if an asset is
   /// missing, std::runtime_error with MuJoCo's message if compilation fails.
-  static std::unique_ptr<World> compose(const SceneInstance& scene,
+  static std::unique_ptr<World> compose(const DrawnScene& scene,
                                         const PhysicsSettings& physics = {});
   ~World();
   World(const World&) = delete;
@@ -43,15 +50,18 @@ class World {
   /// the model's address once a World is freed): the renderer keys its GPU
   /// uploads on it.
   std::uint64_t serial() const { return serial_; }
-  const SceneInstance& scene() const { return scene_; }
+  const DrawnScene& scene() const { return scene_; }
   const PhysicsSettings& physics() const { return physics_; }
   /// The composed MJCF text (for debugging and `dffeval render --dump-xml`).
   const std::string& xml() const { return xml_; }
 
   /// New data with the hand parked and the objects at their rest poses,
   /// settled for `settle_s` seconds so that rendering and grasping start from
-  /// rest. Caller owns the result (free with mj_deleteData).
-  mjData* make_settled_data(double settle_s = 0.3) const;
+  /// rest.
+  MjDataPtr make_settled_data(double settle_s = 0.3) const;
+  /// New data of this world's model, uninitialized beyond mj_makeData (for
+  /// copies of a settled state).
+  MjDataPtr make_data() const;
 
   /// Applies the hand's gravity compensation (xfrc_applied); call before every
   /// mj_step. The real hand's arm holds it up; here the weld to the mocap
@@ -81,10 +91,12 @@ class World {
   std::array<double, 2> finger_range(int i) const;
 
  private:
+  /// Looks up the bodies, joints, actuators and cameras the world uses.
+  void find_ids();
   World() = default;
   mjModel* model_ = nullptr;
   std::uint64_t serial_ = 0;
-  SceneInstance scene_;
+  DrawnScene scene_;
   PhysicsSettings physics_;
   std::string xml_;
   std::vector<char> hand_body_;

@@ -7,8 +7,8 @@
 // it, with the thumb opposite; the palm stops a clearance above the top of
 // the cloud and the fingers close to a fixed power-grasp shape.
 
-#include "eval/grasp_method.h"
-#include "pipeline/point_cloud.h"
+#include "eval/harness/grasp_method.h"
+#include "pipeline/cloud/point_cloud.h"
 
 namespace dffeval {
 

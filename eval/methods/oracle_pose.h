@@ -3,7 +3,7 @@
 // of the source and target objects. Privileged (reads ground truth); an upper
 // bound when source and target shapes match.
 
-#include "eval/grasp_method.h"
+#include "eval/harness/grasp_method.h"
 
 namespace dffeval {
 

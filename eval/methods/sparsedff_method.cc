@@ -1,277 +1,69 @@
 #include "eval/methods/sparsedff_method.h"
 
-#include <torch/torch.h>
-
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
-#include <thread>
+#include <vector>
 
 #include "common/input_error.h"
-#include "common/project_paths.h"
-#include "common/strict_yaml.h"
+#include "common/seeded_rng.h"
+#include "common/stopwatch.h"
+#include "pipeline/transfer/sparsedff_settings.h"
 
 namespace dffeval {
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-/// FNV-1a, 64 bit: a content hash for cache keys (not for security).
-struct Fnv64 {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  void add(const void* data, std::size_t n) {
-    const auto* b = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < n; ++i) {
-      h ^= b[i];
-      h *= 0x100000001b3ULL;
-    }
-  }
-  void add(const std::string& s) { add(s.data(), s.size()); }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
-    return buf;
-  }
+/// The method and its ablations: each ablation changes one setting.
+struct Variant {
+  const char* name;
+  const char* description;
+  /// The one change against config/methods/sparsedff.yaml, as a YAML key.
+  const char* change;
+  void (*apply)(SparseDffConfig*);
 };
 
-void hash_file(Fnv64* h, const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  h->add(bytes);
+const std::vector<Variant>& variants() {
+  static const std::vector<Variant> all = {
+      {"sparsedff",
+       "SparseDFF: learned features, refined, pruned (vote_3D), kNN field, multi-start "
+       "grasp optimization (the default method)",
+       "none", [](SparseDffConfig*) {}},
+      {"no-refine", "SparseDFF ablation: no refinement network", "refine: false",
+       [](SparseDffConfig* c) { c->refine = false; }},
+      {"no-prune", "SparseDFF ablation: no point pruning", "scene.pruning.method: none",
+       [](SparseDffConfig* c) { c->scene.pruning.method = PruningMethod::kNone; }},
+      {"dense-field", "SparseDFF ablation: the published dense inverse-square field",
+       "scene.field.interpolator: dense",
+       [](SparseDffConfig* c) { c->scene.field.interpolator = FieldInterpolator::kDense; }},
+      {"geometric", "SparseDFF ablation: geometric features (normals, FPFH, height)",
+       "backbone.name: geometric", [](SparseDffConfig* c) { c->backbone.name = "geometric"; }},
+  };
+  return all;
 }
 
-std::filesystem::path resolve(const std::string& p) {
-  const std::filesystem::path path(p);
-  return path.is_absolute() ? path : project_root() / path;
-}
-
-/// The settings that shape the source model, as text for the cache key.
-std::string source_settings_text(const SparseDffConfig& c) {
-  nlohmann::json j;
-  j["backbone"] = {{"name", c.backbone.name},
-                   {"l2_normalize", c.backbone.l2_normalize},
-                   {"weights", c.backbone.learned.weights_path},
-                   {"module", c.backbone.torchscript.module_path},
-                   {"patch_px", c.backbone.torchscript.patch_px},
-                   {"input_scale", c.backbone.torchscript.input_scale},
-                   {"normal_radius_m", c.backbone.geometric.normal_radius_m},
-                   {"fpfh_radius_m", c.backbone.geometric.fpfh_radius_m}};
-  j["refine"] = c.refine;
-  j["refiner"] = {{"hidden_multiplier", c.refiner.hidden_multiplier},
-                  {"projection_dim", c.refiner.projection_dim},
-                  {"temperature", c.refiner.temperature},
-                  {"positive_radius_m", c.refiner.positive_radius_m},
-                  {"steps", c.refiner.steps},
-                  {"learning_rate", c.refiner.learning_rate},
-                  {"batch_size", c.refiner.batch_size},
-                  {"seed", c.refiner.seed}};
-  const ForegroundConfig& f = c.scene.foreground;
-  j["scene"] = {{"stride", c.scene.backproject_stride},
-                {"max_points", c.scene.max_points},
-                {"box_min", {f.box_min_m.x(), f.box_min_m.y(), f.box_min_m.z()}},
-                {"box_max", {f.box_max_m.x(), f.box_max_m.y(), f.box_max_m.z()}},
-                {"table", f.table_height_m},
-                {"margin", f.table_margin_m},
-                {"ransac", f.fit_table_plane}};
-  j["torch_threads"] = at::get_num_threads();
-  j["format"] = 1;
-  return j.dump();
-}
-
-torch::Tensor tensor_of(const FeaturesF& f) {
-  return torch::from_blob(const_cast<float*>(f.data()), {f.rows(), f.cols()}, torch::kFloat32)
-      .clone();
-}
-
-void save_source(const std::filesystem::path& dir, const PointCloud& cloud, const FeaturesF& raw,
-                 const FeatureRefiner* refiner) {
-  // Written to a temporary folder and renamed, so a reader never sees half a
-  // cache entry and two workers racing on one key both end up with a whole one.
-  const std::filesystem::path tmp =
-      dir.string() + ".tmp" +
-      std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  std::filesystem::create_directories(tmp);
-  const int64_t n = static_cast<int64_t>(cloud.size());
-  torch::Tensor p = torch::empty({n, 3}, torch::kFloat64);
-  torch::Tensor rgb = torch::empty({n, 3}, torch::kFloat32);
-  torch::Tensor idx = torch::empty({n, 3}, torch::kInt64);
-  for (int64_t i = 0; i < n; ++i) {
-    for (int c = 0; c < 3; ++c) {
-      p[i][c] = cloud.p_W[i][c];
-      rgb[i][c] = cloud.rgb[i][c];
-    }
-    idx[i][0] = cloud.view[i];
-    idx[i][1] = cloud.pixel[i].x();
-    idx[i][2] = cloud.pixel[i].y();
-  }
-  torch::serialize::OutputArchive archive;
-  archive.write("points", p);
-  archive.write("rgb", rgb);
-  archive.write("view_pixel", idx);
-  archive.write("raw", tensor_of(raw));
-  archive.save_to((tmp / "source_cloud.pt").string());
-  if (refiner) refiner->save((tmp / "refiner.pt").string());
-  std::error_code ec;
-  std::filesystem::rename(tmp, dir, ec);
-  if (ec) std::filesystem::remove_all(tmp, ec);  // another worker got there first
-}
-
-bool load_source(const std::filesystem::path& dir, bool want_refiner, PointCloud* cloud,
-                 FeaturesF* raw, std::shared_ptr<const FeatureRefiner>* refiner) {
-  const auto cloud_file = dir / "source_cloud.pt";
-  if (!std::filesystem::exists(cloud_file)) return false;
-  if (want_refiner && !std::filesystem::exists(dir / "refiner.pt")) return false;
-  torch::serialize::InputArchive archive;
-  archive.load_from(cloud_file.string());
-  torch::Tensor p, rgb, idx, r;
-  archive.read("points", p);
-  archive.read("rgb", rgb);
-  archive.read("view_pixel", idx);
-  archive.read("raw", r);
-  const int64_t n = p.size(0);
-  cloud->reserve(static_cast<std::size_t>(n));
-  auto pa = p.accessor<double, 2>();
-  auto ca = rgb.accessor<float, 2>();
-  auto ia = idx.accessor<int64_t, 2>();
-  for (int64_t i = 0; i < n; ++i) {
-    cloud->push_back(Eigen::Vector3d(pa[i][0], pa[i][1], pa[i][2]),
-                     Eigen::Vector3f(ca[i][0], ca[i][1], ca[i][2]), static_cast<int>(ia[i][0]),
-                     Eigen::Vector2i(static_cast<int>(ia[i][1]), static_cast<int>(ia[i][2])));
-  }
-  r = r.contiguous();
-  *raw = FeaturesF(r.size(0), r.size(1));
-  std::copy(r.data_ptr<float>(), r.data_ptr<float>() + r.numel(), raw->data());
-  if (want_refiner) {
-    *refiner =
-        std::make_shared<const FeatureRefiner>(FeatureRefiner::load((dir / "refiner.pt").string()));
-  }
-  return true;
+const Variant& find_variant(const std::string& name) {
+  for (const Variant& v : variants())
+    if (name == v.name) return v;
+  throw InputError("unknown SparseDFF variant '" + name +
+                   "' (valid: sparsedff, no-refine, no-prune, dense-field, geometric)");
 }
 
 }  // namespace
-
-SparseDffPipeline::SparseDffPipeline(SparseDffConfig config) : config_(std::move(config)) {
-  featurizer_ = make_featurizer(config_.backbone);
-  hand_ = std::make_unique<HandKinematics>(HandKinematics::load());
-  optimizer_ = std::make_unique<GraspOptimizer>(
-      *hand_, sample_hand_surface(*hand_, config_.hand_surface), config_.optimizer);
-  if (config_.cache_dir != "off") {
-    if (!config_.cache_dir.empty()) {
-      cache_dir_ = resolve(config_.cache_dir);
-    } else if (const char* env = std::getenv("DFFEVAL_CACHE"); env && *env) {
-      // "off" disables the disk cache, as the config key does.
-      if (std::string(env) != "off") cache_dir_ = env;
-    } else {
-      cache_dir_ = project_root() / "results" / "cache" / "sparsedff";
-    }
-  }
-}
-
-SparseDffPipeline::~SparseDffPipeline() = default;
-
-std::string SparseDffPipeline::source_cache_key(const Observation& source) const {
-  Fnv64 h;
-  h.add(source_settings_text(config_));
-  if (config_.backbone.name == "learned") {
-    hash_file(&h, resolve(config_.backbone.learned.weights_path.empty()
-                              ? "assets/backbone/learned_backbone.pt"
-                              : config_.backbone.learned.weights_path));
-  } else if (config_.backbone.name == "torchscript") {
-    hash_file(&h, resolve(config_.backbone.torchscript.module_path));
-  }
-  for (const CameraView& v : source.views) {
-    h.add(v.name);
-    h.add(&v.width, sizeof(v.width));
-    h.add(&v.height, sizeof(v.height));
-    h.add(v.K.data(), sizeof(double) * 9);
-    h.add(v.X_WC.matrix().data(), sizeof(double) * 16);
-    h.add(v.rgb.data(), v.rgb.size());
-    h.add(v.depth_m.data(), v.depth_m.size() * sizeof(float));
-  }
-  return h.hex();
-}
-
-std::shared_ptr<const SourceModel> SparseDffPipeline::source_model(const Observation& source) {
-  const std::string key = source_cache_key(source);
-  if (auto it = memory_cache_.find(key); it != memory_cache_.end()) return it->second;
-
-  auto model = std::make_shared<SourceModel>();
-  PointCloud cloud;
-  FeaturesF raw;
-  std::shared_ptr<const FeatureRefiner> refiner;
-  const std::filesystem::path dir = cache_dir_.empty() ? cache_dir_ : cache_dir_ / key;
-  bool cached = false;
-  if (!dir.empty()) {
-    try {
-      cached = load_source(dir, config_.refine, &cloud, &raw, &refiner);
-    } catch (const std::exception&) {
-      cached = false;  // a damaged entry is recomputed and replaced below
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  }
-  if (!cached) {
-    auto t0 = std::chrono::steady_clock::now();
-    cloud = foreground_cloud(source, config_.scene);
-    raw = featurizer_->featurize(source, cloud);
-    model->timing_s["source_features"] = seconds_since(t0);
-    if (config_.refine) {
-      t0 = std::chrono::steady_clock::now();
-      refiner = std::make_shared<const FeatureRefiner>(
-          FeatureRefiner::train(points_of(cloud), cloud.view, raw, config_.refiner));
-      model->timing_s["source_refiner_training"] = seconds_since(t0);
-    }
-    if (!dir.empty()) {
-      std::filesystem::create_directories(dir.parent_path());
-      save_source(dir, cloud, raw, refiner.get());
-    }
-  }
-  model->from_disk_cache = cached;
-  model->refiner = refiner;
-  auto t0 = std::chrono::steady_clock::now();
-  model->field = std::make_shared<const SceneField>(
-      build_scene_field(std::move(cloud), std::move(raw), refiner.get(), config_.scene));
-  model->timing_s["source_field"] = seconds_since(t0);
-  model->centroid = model->field->points.colwise().mean().cast<double>().transpose();
-  memory_cache_[key] = model;
-  return model;
-}
-
-SceneField SparseDffPipeline::target_field(const Observation& target,
-                                           const SourceModel& source) const {
-  return build_scene_field(target, *featurizer_, source.refiner.get(), config_.scene);
-}
-
-OptimizedGrasp SparseDffPipeline::transfer(const SourceModel& source, const SceneField& target,
-                                           const Grasp& demo_grasp) const {
-  TransferProblem problem;
-  problem.source_field = source.field->field.get();
-  problem.demo_grasp = demo_grasp;
-  problem.source_centroid = source.centroid;
-  problem.target_field = target.field.get();
-  problem.target_points = target.points;
-  return optimizer_->optimize(problem);
-}
 
 SparseDffMethod::SparseDffMethod(SparseDffConfig config) : pipeline_(std::move(config)) {}
 
 MethodOutput SparseDffMethod::plan(const MethodInput& in) {
   MethodOutput out;
-  const std::shared_ptr<const SourceModel> source = pipeline_.source_model(*in.source);
+  const std::shared_ptr<const SourceModel> source =
+      pipeline_.source_model(*in.source, derive_seed(in.source_seed, "refiner"));
   // Source work is charged to the first trial of this worker that needed it;
   // later trials of the task reuse the model and report none.
   if (reported_.insert(source.get()).second) {
     for (const auto& [stage, s] : source->timing_s) out.timing_s[stage] = s;
   }
-  const SceneField target = pipeline_.target_field(*in.target, *source);
+  const ObservationField target = pipeline_.target_field(*in.target, *source);
   for (const auto& [stage, s] : target.timing_s) out.timing_s["target_" + stage] = s;
   auto t0 = std::chrono::steady_clock::now();
-  const OptimizedGrasp g = pipeline_.transfer(*source, target, in.demo_grasp);
+  const OptimizedGrasp g =
+      pipeline_.transfer(*source, target, in.demo_grasp, derive_seed(in.seed, "optimizer"));
   out.timing_s["optimize"] = seconds_since(t0);
   for (const auto& [part, sec] : g.timing_s) out.timing_s["optimize." + part] = sec;
   out.grasp = g.grasp;
@@ -284,6 +76,31 @@ MethodOutput SparseDffMethod::plan(const MethodInput& in) {
   out.metrics["target_points_kept"] = target.kept.size();
   out.metrics["source_from_disk_cache"] = source->from_disk_cache;
   return out;
+}
+
+SparseDffConfig sparsedff_variant(const std::string& name) {
+  const Variant& v = find_variant(name);
+  SparseDffConfig c = default_sparsedff_config();
+  v.apply(&c);
+  return c;
+}
+
+nlohmann::json sparsedff_settings_record(const std::string& name) {
+  const Variant& v = find_variant(name);
+  const ShippedSparseDffSettings& shipped = shipped_sparsedff_settings();
+  return {{"file", shipped.file.string()},
+          {"yaml", shipped.text},
+          {"variant", v.name},
+          {"variant_change", v.change}};
+}
+
+void register_sparsedff_methods() {
+  for (const Variant& v : variants()) {
+    const std::string name = v.name;
+    register_method({name, v.description, false,
+                     [name] { return std::make_unique<SparseDffMethod>(sparsedff_variant(name)); },
+                     [name] { return sparsedff_settings_record(name); }});
+  }
 }
 
 }  // namespace dffeval

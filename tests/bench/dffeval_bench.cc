@@ -11,8 +11,8 @@
 #include <memory>
 #include <vector>
 
-#include "eval/demonstration.h"
-#include "eval/trial_runner.h"
+#include "eval/harness/demonstration.h"
+#include "eval/harness/trial_runner.h"
 #include "sim/grasp_executor.h"
 #include "sim/rgbd_renderer.h"
 
@@ -21,22 +21,24 @@ namespace {
 
 void BM_RenderViews(benchmark::State& state) {
   const Demonstration demo = load_demonstration("mug_wrap");
-  auto world = World::compose(source_scene_instance(demo, load_scene_spec("clean")));
-  mjData* d = world->make_settled_data();
+  auto world = World::compose(draw_source_scene(demo, load_scene_set("clean")));
+  const MjDataPtr d_data = world->make_settled_data();
+  mjData* d = d_data.get();
   RgbdRenderer renderer;
   renderer.render(*world, d);  // warm-up: uploads the model to the GL context
   for (auto _ : state) benchmark::DoNotOptimize(renderer.render(*world, d));
   state.counters["views"] = static_cast<double>(world->scene().cameras.size());
-  mj_deleteData(d);
 }
 BENCHMARK(BM_RenderViews)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 void BM_ExecuteGrasp(benchmark::State& state) {
   const Demonstration demo = load_demonstration("mug_wrap");
-  auto world = World::compose(source_scene_instance(demo, load_scene_spec("clean")));
-  mjData* settled = world->make_settled_data();
+  auto world = World::compose(draw_source_scene(demo, load_scene_set("clean")));
+  const MjDataPtr settled_data = world->make_settled_data();
+  mjData* settled = settled_data.get();
   const Grasp g = demo.grasp_in_world(world->body_pose(settled, world->target_body()));
-  mjData* d = mj_makeData(world->model());
+  const MjDataPtr d_data = world->make_data();
+  mjData* d = d_data.get();
   double sim_s = 0, wall_s = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -48,26 +50,24 @@ void BM_ExecuteGrasp(benchmark::State& state) {
     if (!r.success) state.SkipWithError("the demonstration failed");
   }
   state.counters["sim_s_per_wall_s"] = sim_s / wall_s;
-  mj_deleteData(d);
-  mj_deleteData(settled);
 }
 BENCHMARK(BM_ExecuteGrasp)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 void BM_ExecuteGraspEveryTask(benchmark::State& state) {
   struct Case {
     std::unique_ptr<World> world;
-    mjData* settled = nullptr;
-    mjData* d = nullptr;
+    MjDataPtr settled;
+    MjDataPtr d;
     Grasp grasp;
   };
   std::vector<Case> cases;
   for (const auto& task : list_tasks()) {
     const Demonstration demo = load_demonstration(task);
     Case c;
-    c.world = World::compose(source_scene_instance(demo, load_scene_spec("clean")));
+    c.world = World::compose(draw_source_scene(demo, load_scene_set("clean")));
     c.settled = c.world->make_settled_data();
-    c.grasp = demo.grasp_in_world(c.world->body_pose(c.settled, c.world->target_body()));
-    c.d = mj_makeData(c.world->model());
+    c.grasp = demo.grasp_in_world(c.world->body_pose(c.settled.get(), c.world->target_body()));
+    c.d = c.world->make_data();
     cases.push_back(std::move(c));
   }
   double sim_s = 0, wall_s = 0;
@@ -75,9 +75,9 @@ void BM_ExecuteGraspEveryTask(benchmark::State& state) {
   for (auto _ : state) {
     for (auto& c : cases) {
       state.PauseTiming();
-      mj_copyData(c.d, c.world->model(), c.settled);
+      mj_copyData(c.d.get(), c.world->model(), c.settled.get());
       state.ResumeTiming();
-      const ExecutionResult r = execute_grasp(*c.world, c.d, c.grasp);
+      const ExecutionResult r = execute_grasp(*c.world, c.d.get(), c.grasp);
       sim_s += r.sim_time_s;
       wall_s += r.wall_time_s;
       failed += !r.success;
@@ -86,10 +86,6 @@ void BM_ExecuteGraspEveryTask(benchmark::State& state) {
   state.counters["tasks"] = static_cast<double>(cases.size());
   state.counters["sim_s_per_wall_s"] = sim_s / wall_s;
   if (failed) state.SkipWithError("a demonstration failed");
-  for (auto& c : cases) {
-    mj_deleteData(c.d);
-    mj_deleteData(c.settled);
-  }
 }
 BENCHMARK(BM_ExecuteGraspEveryTask)->Unit(benchmark::kMillisecond)->MinTime(4.0);
 

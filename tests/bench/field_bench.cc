@@ -14,7 +14,7 @@
 #include <cmath>
 
 #include "common/seeded_rng.h"
-#include "pipeline/feature_field.h"
+#include "pipeline/field/feature_field.h"
 
 namespace dffeval {
 namespace {

@@ -9,8 +9,8 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include "pipeline/hand_kinematics.h"
-#include "pipeline/hand_surface.h"
+#include "hand/hand_surface.h"
+#include "tests/hand/reference/torch_hand_kinematics.h"
 
 namespace dffeval {
 namespace {

@@ -17,16 +17,17 @@
 #include <memory>
 #include <string>
 
-#include "eval/demonstration.h"
+#include "eval/harness/demonstration.h"
+#include "eval/harness/trial_runner.h"
 #include "eval/methods/sparsedff_method.h"
-#include "eval/transfer_job.h"
-#include "eval/trial_runner.h"
-#include "pipeline/feature_refiner.h"
-#include "pipeline/point_featurizer.h"
-#include "pipeline/scene_field.h"
+#include "pipeline/backbone/point_featurizer.h"
+#include "pipeline/field/feature_refiner.h"
+#include "pipeline/transfer/observation_field.h"
+#include "pipeline/transfer/sparsedff_transfer.h"
 #include "sim/rgbd_renderer.h"
-#include "sim/scene_spec.h"
+#include "sim/scene_set.h"
 #include "sim/world.h"
+#include "tests/fixtures/rendered_demo.h"
 
 namespace dffeval {
 namespace {
@@ -38,15 +39,8 @@ struct RenderedSource {
 
 const RenderedSource& rendered_source() {
   static const RenderedSource source = [] {
-    RenderedSource s;
-    const Demonstration demo = load_demonstration("mug_wrap");
-    const auto world = World::compose(source_scene_instance(demo, load_scene_spec("clean")));
-    mjData* d = world->make_settled_data();
-    RgbdRenderer renderer;
-    s.observation = renderer.render(*world, d).observation;
-    s.demo_grasp = demo.grasp_in_world(world->body_pose(d, world->target_body()));
-    mj_deleteData(d);
-    return s;
+    const fixtures::RenderedDemo& r = fixtures::rendered_demo("mug_wrap");
+    return RenderedSource{r.source, r.demo_grasp};
   }();
   return source;
 }

@@ -2,7 +2,7 @@
 // every other one), area-weighted with the "tip_aug" weights, fixed per seed,
 // and posed exactly by the kinematics.
 
-#include "pipeline/hand_surface.h"
+#include "hand/hand_surface.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -10,19 +10,12 @@
 #include <map>
 
 #include "common/input_error.h"
+#include "tests/fixtures/hand_models.h"
 
 namespace dffeval {
-namespace hand_test {
-/// Defined in hand_kinematics_test.cc: a made-up hand with every primitive type.
-const HandKinematics& synthetic_hand();
-}  // namespace hand_test
-
 namespace {
 
-const HandKinematics& hand() {
-  static const HandKinematics kin = HandKinematics::load();
-  return kin;
-}
+const HandKinematics& hand() { return fixtures::shadow_hand(); }
 
 HandParams zero_pose() {
   const auto opt = torch::TensorOptions().dtype(torch::kFloat64);
@@ -62,12 +55,11 @@ TEST(HandSurface, CountShapesAndBodies) {
   const HandSurfacePoints pts = sample_hand_surface(hand(), {});
   EXPECT_EQ(pts.size(), 500);
   EXPECT_EQ(pts.geom.size(), 500u);
-  EXPECT_EQ(pts.local.sizes(), (std::vector<int64_t>{500, 3}));
-  EXPECT_EQ(pts.normal_local.sizes(), (std::vector<int64_t>{500, 3}));
-  EXPECT_EQ(pts.body_index.sizes(), (std::vector<int64_t>{500}));
+  EXPECT_EQ(pts.local.size(), 500u);
+  EXPECT_EQ(pts.normal_local.size(), 500u);
   for (int i = 0; i < pts.size(); ++i) {
     EXPECT_EQ(pts.body[i], hand().geoms()[pts.geom[i]].body);
-    EXPECT_EQ(pts.body_index[i].item<int64_t>(), pts.body[i]);
+    EXPECT_NEAR(pts.normal_local[i].norm(), 1.0, 1e-12);
   }
   HandSurfaceConfig small;
   small.num_points = 7;
@@ -79,17 +71,17 @@ TEST(HandSurface, DeterministicPerSeedAndDifferentAcrossSeeds) {
   c.seed = 42;
   const HandSurfacePoints a = sample_hand_surface(hand(), c);
   const HandSurfacePoints b = sample_hand_surface(hand(), c);
-  EXPECT_TRUE(torch::equal(a.local, b.local));
-  EXPECT_TRUE(torch::equal(a.normal_local, b.normal_local));
+  EXPECT_EQ(a.local, b.local);
+  EXPECT_EQ(a.normal_local, b.normal_local);
   EXPECT_EQ(a.body, b.body);
   c.seed = 43;
   const HandSurfacePoints d = sample_hand_surface(hand(), c);
-  EXPECT_FALSE(torch::equal(a.local, d.local));
+  EXPECT_NE(a.local, d.local);
 }
 
 TEST(HandSurface, PointsLieOnTheSkinWithOutwardNormals) {
   // The Shadow hand, and the synthetic one for the primitive types it lacks.
-  for (const HandKinematics* kin : {&hand(), &hand_test::synthetic_hand()}) {
+  for (const HandKinematics* kin : {&hand(), &fixtures::synthetic_hand()}) {
     HandSurfaceConfig c;
     c.num_points = 2000;
     const HandSurfacePoints pts = sample_hand_surface(*kin, c);
@@ -153,12 +145,12 @@ TEST(HandSurface, WorldPointsFollowTheBodies) {
   const torch::Tensor x = hand_surface_world(poses, pts);
   const torch::Tensor n = hand_surface_normals_world(poses, pts);
   ASSERT_EQ(x.sizes(), (std::vector<int64_t>{3, 500, 3}));
+  const torch::Tensor local = surface_local_tensor(pts), normal = surface_normal_tensor(pts);
   for (int b = 0; b < 3; ++b) {
     for (int i = 0; i < pts.size(); i += 37) {
       const torch::Tensor R = poses.R[b][pts.body[i]], t = poses.p[b][pts.body[i]];
-      EXPECT_LT((x[b][i] - (torch::matmul(R, pts.local[i]) + t)).abs().max().item<double>(), 1e-15);
-      EXPECT_LT((n[b][i] - torch::matmul(R, pts.normal_local[i])).abs().max().item<double>(),
-                1e-15);
+      EXPECT_LT((x[b][i] - (torch::matmul(R, local[i]) + t)).abs().max().item<double>(), 1e-15);
+      EXPECT_LT((n[b][i] - torch::matmul(R, normal[i])).abs().max().item<double>(), 1e-15);
     }
   }
   // Float32 poses give float32 points.

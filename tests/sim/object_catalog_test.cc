@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/input_error.h"
+#include "sim/world.h"
 
 namespace dffeval {
 namespace {
@@ -230,7 +231,8 @@ TEST(ObjectCatalogTest, EveryInstanceCompilesAndRestsStably) {
         std::string err;
         mjModel* m = load_xml(world_xml(obj, scene), &err);
         ASSERT_NE(m, nullptr) << err;
-        mjData* d = mj_makeData(m);
+        const MjDataPtr d_data(mj_makeData(m));
+        mjData* d = d_data.get();
         const int body = mj_name2id(m, mjOBJ_BODY, "obj");
         const int site = mj_name2id(m, mjOBJ_SITE, "obj_origin");
         ASSERT_GE(body, 0);
@@ -253,11 +255,29 @@ TEST(ObjectCatalogTest, EveryInstanceCompilesAndRestsStably) {
         EXPECT_LT((p1 - p0).norm(), 0.005) << "moved " << (p1 - p0).transpose();
         const double cos_tilt = std::clamp(d->xmat[9 * body + 8], -1.0, 1.0);
         EXPECT_LT(std::acos(cos_tilt) * 180.0 / kPi, 3.0);
-        mj_deleteData(d);
         mj_deleteModel(m);
       }
     }
   }
+}
+
+TEST(ObjectCatalogTest, SymmetricDistanceIgnoresOnlyTheCategorysSymmetries) {
+  const Eigen::Vector3d a(0.03, 0.02, 0.05);
+  // A can turned about its axis is the same can; a mirrored point is not.
+  const Eigen::Vector3d turned = Eigen::AngleAxisd(1.0, Eigen::Vector3d::UnitZ()) * a;
+  EXPECT_NEAR(symmetric_distance(a, turned, category_symmetry("can")), 0.0, 1e-12);
+  EXPECT_GT(symmetric_distance(a, turned, category_symmetry("mug")), 0.01);
+  // A mug mirrored about its x-z plane (the handle's plane) is the same mug.
+  const Eigen::Vector3d mirrored(a.x(), -a.y(), a.z());
+  EXPECT_NEAR(symmetric_distance(a, mirrored, category_symmetry("mug")), 0.0, 1e-12);
+  EXPECT_NEAR(symmetric_distance(a, -mirrored + Eigen::Vector3d(0, 0, 2 * a.z()),
+                                 category_symmetry("box")),
+              0.0, 1e-12);
+  EXPECT_NEAR(symmetric_distance(a, mirrored, category_symmetry("unknown")), 0.04, 1e-12);
+  // Never more than the plain distance.
+  for (const char* c : {"mug", "box", "can", "bowl"})
+    EXPECT_LE(symmetric_distance(a, Eigen::Vector3d(-0.01, 0.04, 0.0), category_symmetry(c)),
+              (a - Eigen::Vector3d(-0.01, 0.04, 0.0)).norm() + 1e-15);
 }
 
 }  // namespace

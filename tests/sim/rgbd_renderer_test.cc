@@ -5,16 +5,16 @@
 
 #include <gtest/gtest.h>
 
-#include "pipeline/point_cloud.h"
-#include "sim/scene_spec.h"
+#include "pipeline/cloud/point_cloud.h"
+#include "sim/scene_set.h"
 
 namespace dffeval {
 namespace {
 
 // A camera straight above the origin looking down, the target box off to the side.
-SceneInstance overhead_scene(double camera_height_m, const Eigen::Vector3d& box_xy) {
-  SceneInstance s =
-      draw_scene(load_scene_spec("clean"), make_object_instance("box", InstanceSet::kSeen, 0), 5);
+DrawnScene overhead_scene(double camera_height_m, const Eigen::Vector3d& box_xy) {
+  DrawnScene s =
+      draw_scene(load_scene_set("clean"), make_object_instance("box", InstanceSet::kSeen, 0), 5);
   CameraPlacement cam;
   cam.name = "top";
   cam.X_WC = look_at_camera(Eigen::Vector3d(0, 0, camera_height_m), Eigen::Vector3d(0, 0, 0));
@@ -30,10 +30,10 @@ SceneInstance overhead_scene(double camera_height_m, const Eigen::Vector3d& box_
 TEST(RgbdRenderer, TablePlaneDepthWithinOneMillimetre) {
   const double h = 0.5;
   auto world = World::compose(overhead_scene(h, Eigen::Vector3d(0.3, 0.3, 0)));
-  mjData* d = world->make_settled_data(0.05);
+  const MjDataPtr d_data = world->make_settled_data(0.05);
+  mjData* d = d_data.get();
   RgbdRenderer renderer;
   const auto views = renderer.render(*world, d);
-  mj_deleteData(d);
   const CameraView& v = views.observation.views.at(0);
   int checked = 0;
   for (int y = 10; y < v.height - 10; y += 7) {
@@ -52,7 +52,8 @@ TEST(RgbdRenderer, BoxTopDepthAndTiltedViewsBackprojectToTable) {
   const ObjectInstance box = make_object_instance("box", InstanceSet::kSeen, 0);
   const double top = box.bounds_obj().max().z();
   auto world = World::compose(overhead_scene(0.6, Eigen::Vector3d(0, 0, 0)));
-  mjData* d = world->make_settled_data(0.2);
+  const MjDataPtr d_data = world->make_settled_data(0.2);
+  mjData* d = d_data.get();
   RgbdRenderer renderer;
   const auto views = renderer.render(*world, d, /*with_segmentation=*/true);
   const CameraView& v = views.observation.views.at(0);
@@ -61,8 +62,9 @@ TEST(RgbdRenderer, BoxTopDepthAndTiltedViewsBackprojectToTable) {
             world->target_body());
 
   // The clean scene's tilted rig: every table pixel back-projects onto z = 0.
-  auto rig_world = World::compose(draw_scene(load_scene_spec("clean"), box, 9));
-  mjData* d2 = rig_world->make_settled_data(0.2);
+  auto rig_world = World::compose(draw_scene(load_scene_set("clean"), box, 9));
+  const MjDataPtr d2_data = rig_world->make_settled_data(0.2);
+  mjData* d2 = d2_data.get();
   const auto rig = renderer.render(*rig_world, d2, true);
   // Pixel centres on a plane back-project exactly; the few pixels on an
   // object's silhouette may carry rasterization error, so the bound is on
@@ -83,8 +85,6 @@ TEST(RgbdRenderer, BoxTopDepthAndTiltedViewsBackprojectToTable) {
   }
   EXPECT_GT(table_pixels, 1000);
   EXPECT_GE(within_1mm, 0.995 * table_pixels);
-  mj_deleteData(d);
-  mj_deleteData(d2);
 }
 
 // One renderer used for one world after another (as a suite worker does) must
@@ -94,18 +94,18 @@ TEST(RgbdRenderer, BoxTopDepthAndTiltedViewsBackprojectToTable) {
 // turn here so that addresses get reused; every render must equal the render
 // of a renderer that saw only that world.
 TEST(RgbdRenderer, EachWorldIsDrawnWithItsOwnObjectsAfterAnother) {
-  const SceneSpec spec = load_scene_spec("clean");
+  const SceneSet spec = load_scene_set("clean");
   RgbdRenderer shared;
   for (int k = 0; k < 6; ++k) {
     const char* category = k % 2 == 0 ? "mug" : "bowl";
-    const SceneInstance scene =
+    const DrawnScene scene =
         draw_scene(spec, make_object_instance(category, InstanceSet::kSeen, k), 100 + k);
     auto world = World::compose(scene);
-    mjData* d = world->make_settled_data(0.05);
+    const MjDataPtr d_data = world->make_settled_data(0.05);
+    mjData* d = d_data.get();
     const auto seen = shared.render(*world, d);
     RgbdRenderer fresh;
     const auto expected = fresh.render(*world, d);
-    mj_deleteData(d);
     ASSERT_EQ(seen.observation.views.size(), expected.observation.views.size());
     for (std::size_t v = 0; v < seen.observation.views.size(); ++v) {
       const CameraView& a = seen.observation.views[v];

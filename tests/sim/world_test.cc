@@ -8,14 +8,14 @@
 
 #include <cmath>
 
-#include "sim/scene_spec.h"
+#include "sim/scene_set.h"
 
 namespace dffeval {
 namespace {
 
-SceneInstance box_scene(const Eigen::Isometry3d& X_WObj) {
-  SceneInstance s =
-      draw_scene(load_scene_spec("clean"), make_object_instance("box", InstanceSet::kSeen, 0), 3);
+DrawnScene box_scene(const Eigen::Isometry3d& X_WObj) {
+  DrawnScene s =
+      draw_scene(load_scene_set("clean"), make_object_instance("box", InstanceSet::kSeen, 0), 3);
   s.target.X_WObj = X_WObj;
   return s;
 }
@@ -52,7 +52,8 @@ TEST(World, BoxOnItsSideTouchesTheTableUnderItsFace) {
   X_WObj.linear() = Eigen::AngleAxisd(M_PI / 2, Eigen::Vector3d::UnitX()).toRotationMatrix();
   X_WObj.translation() = Eigen::Vector3d(0.05, -0.02, half_y);
   auto world = World::compose(box_scene(X_WObj));
-  mjData* d = world->make_settled_data(0.5);
+  const MjDataPtr d_data = world->make_settled_data(0.5);
+  mjData* d = d_data.get();
   const Eigen::Isometry3d X_end = world->body_pose(d, world->target_body());
   EXPECT_LT((X_end.translation() - X_WObj.translation()).norm(), 0.003);
 
@@ -71,7 +72,6 @@ TEST(World, BoxOnItsSideTouchesTheTableUnderItsFace) {
     EXPECT_LT(-c.dist, 0.002) << "contact " << i;
   }
   EXPECT_GE(table_contacts, 3);
-  mj_deleteData(d);
 }
 
 }  // namespace

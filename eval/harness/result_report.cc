@@ -1,0 +1,147 @@
+#include "eval/harness/result_report.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+#include <tuple>
+
+#include "common/provenance.h"
+#include "eval/harness/grasp_method.h"
+#include "eval/harness/success_stats.h"
+
+namespace dffeval {
+namespace {
+
+struct Tally {
+  int trials = 0;
+  int successes = 0;
+  std::map<std::string, int> failures;
+  void add(const TrialResult& r) {
+    ++trials;
+    if (r.success)
+      ++successes;
+    else
+      ++failures[r.failure_mode];
+  }
+  nlohmann::json to_json() const {
+    const auto ci = wilson_interval_95(successes, trials);
+    return {{"trials", trials},
+            {"successes", successes},
+            {"success_rate", trials ? static_cast<double>(successes) / trials : 0.0},
+            {"ci95", {ci[0], ci[1]}},
+            {"failure_modes", failures}};
+  }
+};
+
+std::string failure_text(const nlohmann::json& modes) {
+  std::string s;
+  for (const auto& [k, v] : modes.items())
+    s += fmt::format("{}{} {}", s.empty() ? "" : ", ", k, v.get<int>());
+  return s.empty() ? "-" : s;
+}
+
+}  // namespace
+
+nlohmann::json summarize(const SuiteSpec& suite, const std::string& method,
+                         const std::vector<TrialResult>& results, double wall_time_s) {
+  // Rows keep the suite's order: tasks, then object sets, then scene sets.
+  std::vector<std::tuple<std::string, std::string, std::string>> order;
+  std::map<std::tuple<std::string, std::string, std::string>, Tally> rows;
+  std::map<std::tuple<std::string, std::string, std::string>, std::string> categories;
+  Tally overall;
+  std::map<std::string, double> timing;
+  for (const auto& r : results) {
+    auto key = std::make_tuple(r.trial.task, to_string(r.trial.object_set), r.trial.scene_set);
+    if (!rows.count(key)) order.push_back(key);
+    rows[key].add(r);
+    categories[key] = r.trial.category;
+    overall.add(r);
+    for (const auto& [stage, s] : r.timing_s) timing[stage] += s;
+  }
+  nlohmann::json j;
+  j["suite"] = suite.name;
+  j["method"] = method;
+  j["seed"] = suite.seed;
+  j["rows"] = nlohmann::json::array();
+  for (const auto& key : order) {
+    nlohmann::json row = rows[key].to_json();
+    row["task"] = std::get<0>(key);
+    row["category"] = categories[key];
+    row["object_set"] = std::get<1>(key);
+    row["scene_set"] = std::get<2>(key);
+    j["rows"].push_back(row);
+  }
+  j["overall"] = overall.to_json();
+  j["overall"]["task"] = "all";
+  j["overall"]["category"] = "all";
+  j["overall"]["object_set"] = "all";
+  j["overall"]["scene_set"] = "all";
+  // Per-stage sums over trials (CPU-seconds of the workers), per-trial means,
+  // and the run's wall time.
+  nlohmann::json t;
+  for (const auto& [stage, s] : timing) {
+    t[stage] = s;
+    t["mean_per_trial." + stage] = results.empty() ? 0.0 : s / results.size();
+  }
+  t["wall"] = wall_time_s;
+  j["timing_s"] = t;
+  j["provenance"] = provenance();
+  return j;
+}
+
+std::string markdown_table(const nlohmann::json& summary) {
+  std::string md =
+      fmt::format("# {} — method `{}` (seed {})\n\n", summary["suite"].get<std::string>(),
+                  summary["method"].get<std::string>(), summary["seed"].get<std::uint64_t>());
+  md +=
+      "| task | category | object set | scene set | trials | successes | success rate | 95% CI | "
+      "failures |\n";
+  md += "| --- | --- | --- | --- | ---: | ---: | ---: | --- | --- |\n";
+  auto line = [&](const nlohmann::json& r, bool bold) {
+    const std::string b = bold ? "**" : "";
+    md += fmt::format("| {}{}{} | {} | {} | {} | {} | {} | {}{:.1f}%{} | [{:.1f}, {:.1f}] | {} |\n",
+                      b, r["task"].get<std::string>(), b, r["category"].get<std::string>(),
+                      r["object_set"].get<std::string>(), r["scene_set"].get<std::string>(),
+                      r["trials"].get<int>(), r["successes"].get<int>(), b,
+                      100 * r["success_rate"].get<double>(), b, 100 * r["ci95"][0].get<double>(),
+                      100 * r["ci95"][1].get<double>(), failure_text(r["failure_modes"]));
+  };
+  for (const auto& r : summary["rows"]) line(r, false);
+  line(summary["overall"], true);
+  return md;
+}
+
+void write_results(const std::filesystem::path& dir, const SuiteSpec& suite,
+                   const std::string& method, const std::vector<TrialResult>& results,
+                   double wall_time_s) {
+  std::filesystem::create_directories(dir);
+  const nlohmann::json summary = summarize(suite, method, results, wall_time_s);
+  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
+  {
+    std::ofstream out(dir / "trials.jsonl");
+    for (const auto& r : results) out << r.record.dump() << "\n";
+  }
+  std::ofstream(dir / "table.md") << markdown_table(summary);
+  {
+    std::ofstream csv(dir / "table.csv");
+    csv << "task,category,object_set,scene_set,trials,successes,success_rate,ci95_low,ci95_high\n";
+    auto row = [&](const nlohmann::json& r) {
+      csv << fmt::format("{},{},{},{},{},{},{:.4f},{:.4f},{:.4f}\n", r["task"].get<std::string>(),
+                         r["category"].get<std::string>(), r["object_set"].get<std::string>(),
+                         r["scene_set"].get<std::string>(), r["trials"].get<int>(),
+                         r["successes"].get<int>(), r["success_rate"].get<double>(),
+                         r["ci95"][0].get<double>(), r["ci95"][1].get<double>());
+    };
+    for (const auto& r : summary["rows"]) row(r);
+    row(summary["overall"]);
+  }
+  nlohmann::json resolved = {
+      {"suite", suite.to_json()}, {"method", method}, {"provenance", provenance()}};
+  if (const MethodInfo& info = find_method(method); info.settings) {
+    resolved["method_settings"] = info.settings();
+  }
+  std::ofstream(dir / "resolved_config.json") << resolved.dump(2) << "\n";
+}
+
+}  // namespace dffeval

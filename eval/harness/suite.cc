@@ -1,0 +1,154 @@
+#include "eval/harness/suite.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "common/input_error.h"
+#include "common/project_paths.h"
+#include "common/seeded_rng.h"
+#include "common/strict_yaml.h"
+#include "eval/harness/demonstration.h"
+#include "sim/scene_set.h"
+
+namespace dffeval {
+
+std::vector<std::string> list_suites() { return list_yaml_names("config/suites"); }
+
+namespace {
+
+void read_execution(const StrictYaml& y, ExecutionConfig& e) {
+  e.pregrasp_backoff_m = y.get_or("pregrasp_backoff_m", e.pregrasp_backoff_m);
+  e.preshape_fraction = y.get_or("preshape_fraction", e.preshape_fraction);
+  e.approach_time_s = y.get_or("approach_time_s", e.approach_time_s);
+  e.close_time_s = y.get_or("close_time_s", e.close_time_s);
+  e.squeeze_rad = y.get_or("squeeze_rad", e.squeeze_rad);
+  e.lift_height_m = y.get_or("lift_height_m", e.lift_height_m);
+  e.lift_time_s = y.get_or("lift_time_s", e.lift_time_s);
+  e.hold_time_s = y.get_or("hold_time_s", e.hold_time_s);
+  e.success_height_m = y.get_or("success_height_m", e.success_height_m);
+  if (e.hold_time_s < 1.0) y.fail("hold_time_s", "must be at least 1 s (the success criterion)");
+  if (e.success_height_m > e.lift_height_m) {
+    y.fail("success_height_m", "cannot exceed lift_height_m");
+  }
+  y.reject_unknown_keys();
+}
+
+}  // namespace
+
+SuiteSpec load_suite(const std::string& name_or_path) {
+  std::filesystem::path file = name_or_path;
+  if (file.extension() != ".yaml") {
+    file = project_root() / "config" / "suites" / (name_or_path + ".yaml");
+    if (!std::filesystem::exists(file)) {
+      throw InputError(fmt::format("unknown suite '{}' (known: {}; or give a path to a .yaml file)",
+                                   name_or_path, fmt::join(list_suites(), ", ")));
+    }
+  } else if (!std::filesystem::exists(file)) {
+    throw InputError(fmt::format("{}: suite file not found", file.string()));
+  }
+  const StrictYaml y = StrictYaml::load_file(file);
+  SuiteSpec s;
+  s.file = file;
+  s.name = y.get<std::string>("name");
+  s.description = y.get_or<std::string>("description", "");
+  s.seed = y.get<std::uint64_t>("seed");
+  s.method = y.get_or<std::string>("method", s.method);
+  s.trials = y.get<int>("trials");
+  if (s.trials < 1 || s.trials > 100000) y.fail("trials", "must be in [1, 100000]");
+  s.source_scene_set = y.get_or<std::string>("source_scene_set", s.source_scene_set);
+
+  const auto known_tasks = list_tasks();
+  const StrictYaml tasks = y.child("tasks");
+  if (!tasks.is_sequence() && tasks.as<std::string>() == "all") {
+    s.tasks = known_tasks;
+  } else {
+    for (const auto& t : tasks.elements()) {
+      const auto name = t.as<std::string>();
+      if (std::find(known_tasks.begin(), known_tasks.end(), name) == known_tasks.end()) {
+        t.fail("",
+               fmt::format("unknown task '{}' (known: {})", name, fmt::join(known_tasks, ", ")));
+      }
+      s.tasks.push_back(name);
+    }
+  }
+  if (s.tasks.empty()) y.fail("tasks", "no tasks");
+  for (const auto& o : y.child("object_sets").elements()) {
+    try {
+      s.object_sets.push_back(instance_set_from_string(o.as<std::string>()));
+    } catch (const InputError& e) {
+      o.fail("", e.what());
+    }
+  }
+  const auto known_scenes = list_scene_sets();
+  for (const auto& sc : y.child("scene_sets").elements()) {
+    const auto name = sc.as<std::string>();
+    if (std::find(known_scenes.begin(), known_scenes.end(), name) == known_scenes.end()) {
+      sc.fail("", fmt::format("unknown scene set '{}' (known: {})", name,
+                              fmt::join(known_scenes, ", ")));
+    }
+    s.scene_sets.push_back(name);
+  }
+  if (s.object_sets.empty()) y.fail("object_sets", "no object sets");
+  if (s.scene_sets.empty()) y.fail("scene_sets", "no scene sets");
+  if (y.has("execution")) read_execution(y.child("execution"), s.execution);
+  y.reject_unknown_keys();
+  return s;
+}
+
+nlohmann::json SuiteSpec::to_json() const {
+  nlohmann::json j;
+  j["name"] = name;
+  j["description"] = description;
+  j["file"] = file.string();
+  j["seed"] = seed;
+  j["method"] = method;
+  j["tasks"] = tasks;
+  std::vector<std::string> sets;
+  for (auto s : object_sets) sets.push_back(to_string(s));
+  j["object_sets"] = sets;
+  j["scene_sets"] = scene_sets;
+  j["trials"] = trials;
+  j["source_scene_set"] = source_scene_set;
+  const auto& e = execution;
+  j["execution"] = {{"pregrasp_backoff_m", e.pregrasp_backoff_m},
+                    {"preshape_fraction", e.preshape_fraction},
+                    {"approach_time_s", e.approach_time_s},
+                    {"close_time_s", e.close_time_s},
+                    {"squeeze_rad", e.squeeze_rad},
+                    {"lift_height_m", e.lift_height_m},
+                    {"lift_time_s", e.lift_time_s},
+                    {"hold_time_s", e.hold_time_s},
+                    {"success_height_m", e.success_height_m}};
+  return j;
+}
+
+std::vector<Trial> expand_trials(const SuiteSpec& suite) {
+  std::vector<Trial> trials;
+  for (const auto& task : suite.tasks) {
+    const Demonstration demo = load_demonstration(task);
+    for (const auto set : suite.object_sets) {
+      for (const auto& scene : suite.scene_sets) {
+        for (int k = 0; k < suite.trials; ++k) {
+          Trial t;
+          t.index = static_cast<int>(trials.size());
+          t.task = task;
+          t.category = demo.category;
+          t.object_set = set;
+          t.scene_set = scene;
+          t.k = k;
+          // Cycle through the set's instances so every instance is used
+          // equally often.
+          t.object_index = k % instances_per_set();
+          t.id = fmt::format("{}/{}/{}/{:03d}", task, to_string(set), scene, k);
+          t.seed = derive_seed(suite.seed, t.id);
+          trials.push_back(t);
+        }
+      }
+    }
+  }
+  return trials;
+}
+
+}  // namespace dffeval

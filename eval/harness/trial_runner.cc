@@ -1,0 +1,145 @@
+#include "eval/harness/trial_runner.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "common/seeded_rng.h"
+#include "common/stopwatch.h"
+
+namespace dffeval {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+bool grasp_is_finite(const Grasp& g) {
+  if (!g.X_WPalm.matrix().allFinite()) return false;
+  for (double q : g.joints_rad)
+    if (!std::isfinite(q)) return false;
+  return true;
+}
+
+nlohmann::json grasp_json(const Grasp& g) {
+  nlohmann::json joints = nlohmann::json::object();
+  for (int i = 0; i < kNumHandJoints; ++i) joints[hand_joint_names()[i]] = g.joints_rad[i];
+  return {{"X_WPalm", pose_to_json(g.X_WPalm)}, {"joints_rad", joints}};
+}
+
+}  // namespace
+
+DrawnScene draw_source_scene(const Demonstration& demo, const SceneSet& scene_set) {
+  const Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
+  return draw_scene(scene_set, demo.source_object(), derive_seed(0, "source/" + demo.task),
+                    &X_WObj);
+}
+
+TrialRunner::TrialRunner(const SuiteSpec& suite, const MethodInfo& method)
+    : suite_(suite), method_info_(method), method_(method.make()) {}
+
+const SceneSet& TrialRunner::scene_set(const std::string& name) {
+  auto it = scene_sets_.find(name);
+  if (it == scene_sets_.end()) it = scene_sets_.emplace(name, load_scene_set(name)).first;
+  return it->second;
+}
+
+const SourceScene& TrialRunner::source_scene(const std::string& task) {
+  auto it = sources_.find(task);
+  if (it != sources_.end()) return it->second;
+  SourceScene s;
+  s.demo = load_demonstration(task);
+  s.scene = draw_source_scene(s.demo, scene_set(suite_.source_scene_set));
+  auto world = World::compose(s.scene);
+  const MjDataPtr d_data = world->make_settled_data();
+  mjData* d = d_data.get();
+  s.observation = renderer_.render(*world, d).observation;
+  s.X_WObj = world->body_pose(d, world->target_body());
+  s.demo_grasp = s.demo.grasp_in_world(s.X_WObj);
+  s.key = task + "@" + suite_.source_scene_set;
+  return sources_.emplace(task, std::move(s)).first->second;
+}
+
+TrialResult TrialRunner::run(const Trial& trial) {
+  const auto t_total = Clock::now();
+  TrialResult r;
+  r.trial = trial;
+  const SourceScene& source = source_scene(trial.task);
+
+  auto t0 = Clock::now();
+  const ObjectInstance object =
+      make_object_instance(trial.category, trial.object_set, trial.object_index);
+  const DrawnScene scene = draw_scene(scene_set(trial.scene_set), object, trial.seed);
+  auto world = World::compose(scene);
+  const MjDataPtr d_data = world->make_settled_data();
+  mjData* d = d_data.get();
+  r.timing_s["compose"] = seconds_since(t0);
+
+  t0 = Clock::now();
+  const RenderedViews target = renderer_.render(*world, d);
+  r.timing_s["render"] = seconds_since(t0);
+
+  PrivilegedInfo privileged;
+  privileged.X_WSourceObj = source.X_WObj;
+  privileged.X_WTargetObj = world->body_pose(d, world->target_body());
+  MethodInput in;
+  in.demo = &source.demo;
+  in.source = &source.observation;
+  in.demo_grasp = source.demo_grasp;
+  in.target = &target.observation;
+  in.privileged = method_info_.uses_ground_truth ? &privileged : nullptr;
+  in.source_key = source.key;
+  in.seed = derive_seed(trial.seed, "method");
+  in.source_seed = derive_seed(suite_.seed, "source/" + source.key);
+
+  r.record["id"] = trial.id;
+  r.record["index"] = trial.index;
+  r.record["task"] = trial.task;
+  r.record["category"] = trial.category;
+  r.record["object_set"] = to_string(trial.object_set);
+  r.record["scene_set"] = trial.scene_set;
+  r.record["k"] = trial.k;
+  r.record["seed"] = trial.seed;
+  r.record["method"] = method_info_.name;
+  r.record["scene"] = scene.to_json();
+  r.record["X_WTargetObj_settled"] = pose_to_json(privileged.X_WTargetObj);
+
+  t0 = Clock::now();
+  MethodOutput planned;
+  std::string method_error;
+  try {
+    planned = method_->plan(in);
+    if (!grasp_is_finite(planned.grasp)) method_error = "the method returned a non-finite grasp";
+  } catch (const std::exception& e) {
+    method_error = e.what();
+  }
+  r.timing_s["method"] = seconds_since(t0);
+  for (const auto& [stage, s] : planned.timing_s) r.timing_s["method." + stage] = s;
+
+  if (!method_error.empty()) {
+    r.failure_mode = "method_error";
+    r.record["error"] = method_error;
+  } else {
+    r.record["grasp"] = grasp_json(planned.grasp);
+    r.record["method_metrics"] = planned.metrics;
+    // Pose error against the oracle grasp: how far the method's palm is from
+    // the demonstration moved by the true object motion.
+    const Eigen::Isometry3d oracle =
+        privileged.X_WTargetObj * privileged.X_WSourceObj.inverse() * source.demo_grasp.X_WPalm;
+    r.record["palm_error_vs_oracle"] = {
+        {"position_m", (planned.grasp.X_WPalm.translation() - oracle.translation()).norm()},
+        {"rotation_deg",
+         Eigen::AngleAxisd(planned.grasp.X_WPalm.rotation().transpose() * oracle.rotation())
+                 .angle() *
+             180.0 / M_PI}};
+    t0 = Clock::now();
+    const ExecutionResult ex = execute_grasp(*world, d, planned.grasp, suite_.execution);
+    r.timing_s["execute"] = seconds_since(t0);
+    r.success = ex.success;
+    r.failure_mode = to_string(ex.failure);
+    r.record["execution"] = ex.to_json();
+  }
+  r.timing_s["total"] = seconds_since(t_total);
+  r.record["success"] = r.success;
+  r.record["failure_mode"] = r.failure_mode;
+  r.record["timing_s"] = r.timing_s;
+  return r;
+}
+
+}  // namespace dffeval

@@ -1,0 +1,67 @@
+#pragma once
+// Runs one trial end to end: render the demonstration's source scene (once
+// per worker and task), draw and render the target scene, ask the method for
+// a grasp, execute it, and record everything.
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "eval/harness/demonstration.h"
+#include "eval/harness/grasp_method.h"
+#include "eval/harness/suite.h"
+#include "sim/rgbd_renderer.h"
+#include "sim/scene_set.h"
+
+namespace dffeval {
+
+struct TrialResult {
+  Trial trial;
+  bool success = false;
+  /// "none", an executor FailureMode, or "method_error".
+  std::string failure_mode = "none";
+  /// The full record written to trials.jsonl.
+  nlohmann::json record;
+  /// Seconds per stage ("compose", "render", "method", "execute", "total"
+  /// and the method's own stages as "method.<stage>").
+  std::map<std::string, double> timing_s;
+};
+
+/// A demonstration's source scene, as the cameras saw it.
+struct SourceScene {
+  Demonstration demo;
+  DrawnScene scene;
+  Observation observation;
+  Grasp demo_grasp;
+  /// The source object's settled pose in the source world.
+  Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
+  std::string key;
+};
+
+/// Per-worker state: a renderer (GL context), a method instance and caches.
+/// Use from one thread only.
+class TrialRunner {
+ public:
+  TrialRunner(const SuiteSpec& suite, const MethodInfo& method);
+  TrialResult run(const Trial& trial);
+  /// The source scene of a task (rendered on first use).
+  const SourceScene& source_scene(const std::string& task);
+  RgbdRenderer& renderer() { return renderer_; }
+
+ private:
+  const SceneSet& scene_set(const std::string& name);
+  const SuiteSpec& suite_;
+  const MethodInfo& method_info_;
+  std::unique_ptr<GraspMethod> method_;
+  RgbdRenderer renderer_;
+  std::map<std::string, SceneSet> scene_sets_;
+  std::map<std::string, SourceScene> sources_;
+};
+
+/// The source scene of a demonstration: its source instance at the canonical
+/// pose in the middle of the table, drawn from `scene_set` with a seed fixed
+/// by the task name (the demonstration is a fixed asset, not a suite draw).
+DrawnScene draw_source_scene(const Demonstration& demo, const SceneSet& scene_set);
+
+}  // namespace dffeval

@@ -1,0 +1,135 @@
+#include "pipeline/cloud/observation_io.h"
+
+#include <fmt/format.h>
+#include <lodepng.h>
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "common/input_error.h"
+#include "common/pose_json.h"
+
+namespace dffeval {
+namespace {
+
+constexpr double kDepthUnitM = 0.001;
+
+}  // namespace
+
+void write_rgb_png(const std::filesystem::path& file, int width, int height,
+                   const std::vector<std::uint8_t>& rgb) {
+  if (!stbi_write_png(file.c_str(), width, height, 3, rgb.data(), width * 3)) {
+    throw std::runtime_error("cannot write " + file.string());
+  }
+}
+
+void save_observation(const Observation& obs, const std::filesystem::path& dir,
+                      const nlohmann::json& extra) {
+  std::filesystem::create_directories(dir);
+  nlohmann::json meta = extra.is_object() ? extra : nlohmann::json::object();
+  meta["format"] = "dffeval-capture-v1";
+  meta["depth_unit_m"] = kDepthUnitM;
+  meta["views"] = nlohmann::json::array();
+  for (const auto& v : obs.views) {
+    const std::string rgb_name = v.name + "_rgb.png", depth_name = v.name + "_depth.png";
+    write_rgb_png(dir / rgb_name, v.width, v.height, v.rgb);
+    // 16-bit big-endian grey, as lodepng expects.
+    std::vector<unsigned char> depth16(static_cast<std::size_t>(v.width) * v.height * 2);
+    for (std::size_t i = 0; i < v.depth_m.size(); ++i) {
+      const double units = std::round(v.depth_m[i] / kDepthUnitM);
+      const auto d = static_cast<std::uint16_t>(std::clamp(units, 0.0, 65535.0));
+      depth16[2 * i] = static_cast<unsigned char>(d >> 8);
+      depth16[2 * i + 1] = static_cast<unsigned char>(d & 0xff);
+    }
+    if (lodepng::encode((dir / depth_name).string(), depth16, v.width, v.height, LCT_GREY, 16)) {
+      throw std::runtime_error("cannot write " + (dir / depth_name).string());
+    }
+    // Row-major K in the file.
+    nlohmann::json Kj = {v.K(0, 0), v.K(0, 1), v.K(0, 2), v.K(1, 0), v.K(1, 1),
+                         v.K(1, 2), v.K(2, 0), v.K(2, 1), v.K(2, 2)};
+    meta["views"].push_back({{"name", v.name},
+                             {"width", v.width},
+                             {"height", v.height},
+                             {"K", Kj},
+                             {"X_WC", pose_to_json(v.X_WC)},
+                             {"rgb", rgb_name},
+                             {"depth", depth_name}});
+  }
+  std::ofstream(dir / "cameras.json") << meta.dump(2) << "\n";
+}
+
+nlohmann::json load_capture_metadata(const std::filesystem::path& dir) {
+  const auto file = dir / "cameras.json";
+  if (!std::filesystem::exists(file)) {
+    throw InputError(
+        fmt::format("{}: capture has no cameras.json (expected the layout written by "
+                    "`dffeval render`)",
+                    file.string()));
+  }
+  try {
+    std::ifstream in(file);
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: invalid JSON: {}", file.string(), e.what()));
+  }
+}
+
+Observation load_observation(const std::filesystem::path& dir) {
+  const nlohmann::json meta = load_capture_metadata(dir);
+  const std::string where = (dir / "cameras.json").string();
+  Observation obs;
+  try {
+    const double unit = meta.value("depth_unit_m", kDepthUnitM);
+    for (const auto& vj : meta.at("views")) {
+      CameraView v;
+      v.name = vj.at("name").get<std::string>();
+      v.width = vj.at("width").get<int>();
+      v.height = vj.at("height").get<int>();
+      const auto K = vj.at("K").get<std::vector<double>>();
+      if (K.size() != 9 || K[0] <= 0 || K[4] <= 0) {
+        throw InputError(
+            fmt::format("{}: view '{}': key 'K': need 9 numbers with fx, fy > 0", where, v.name));
+      }
+      for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) v.K(r, c) = K[3 * r + c];
+      v.X_WC = pose_from_json(vj.at("X_WC"));
+
+      const auto rgb_file = dir / vj.at("rgb").get<std::string>();
+      int w = 0, h = 0, n = 0;
+      unsigned char* px = stbi_load(rgb_file.c_str(), &w, &h, &n, 3);
+      if (!px)
+        throw InputError(
+            fmt::format("{}: cannot read RGB image: {}", rgb_file.string(), stbi_failure_reason()));
+      v.rgb.assign(px, px + static_cast<std::size_t>(w) * h * 3);
+      stbi_image_free(px);
+      if (w != v.width || h != v.height) {
+        throw InputError(fmt::format("{}: image is {}x{}, cameras.json says {}x{}",
+                                     rgb_file.string(), w, h, v.width, v.height));
+      }
+      const auto depth_file = dir / vj.at("depth").get<std::string>();
+      std::vector<unsigned char> raw;
+      unsigned dw = 0, dh = 0;
+      if (unsigned err = lodepng::decode(raw, dw, dh, depth_file.string(), LCT_GREY, 16)) {
+        throw InputError(fmt::format("{}: cannot read 16-bit depth PNG: {}", depth_file.string(),
+                                     lodepng_error_text(err)));
+      }
+      if (static_cast<int>(dw) != v.width || static_cast<int>(dh) != v.height) {
+        throw InputError(fmt::format("{}: depth is {}x{}, cameras.json says {}x{}",
+                                     depth_file.string(), dw, dh, v.width, v.height));
+      }
+      v.depth_m.resize(static_cast<std::size_t>(dw) * dh);
+      for (std::size_t i = 0; i < v.depth_m.size(); ++i) {
+        v.depth_m[i] = static_cast<float>(((raw[2 * i] << 8) | raw[2 * i + 1]) * unit);
+      }
+      obs.views.push_back(std::move(v));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: malformed capture description: {}", where, e.what()));
+  }
+  if (obs.views.empty()) throw InputError(where + ": key 'views': no views");
+  return obs;
+}
+
+}  // namespace dffeval

@@ -1,0 +1,111 @@
+#include "sim/scene_set.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "common/input_error.h"
+#include "common/project_paths.h"
+#include "common/strict_yaml.h"
+
+namespace dffeval {
+namespace {
+
+Eigen::Vector3d read_vec3(const StrictYaml& y, const std::string& key, const Eigen::Vector3d& def) {
+  if (!y.has(key)) return def;
+  auto v = y.get<std::vector<double>>(key);
+  if (v.size() != 3) y.fail(key, "expected a list of 3 numbers");
+  return {v[0], v[1], v[2]};
+}
+
+void require(bool ok, const StrictYaml& y, const std::string& key, const std::string& reason) {
+  if (!ok) y.fail(key, reason);
+}
+
+}  // namespace
+
+std::vector<std::string> list_scene_sets() { return list_yaml_names("scenes"); }
+
+SceneSet load_scene_set(const std::string& name_or_path) {
+  std::filesystem::path file = name_or_path;
+  if (file.extension() != ".yaml") {
+    file = project_root() / "scenes" / (name_or_path + ".yaml");
+    if (!std::filesystem::exists(file)) {
+      throw InputError(fmt::format("unknown scene set '{}' (known: {})", name_or_path,
+                                   fmt::join(list_scene_sets(), ", ")));
+    }
+  }
+  StrictYaml y = StrictYaml::load_file(file);
+  SceneSet s;
+  s.file = file;
+  s.name = y.get<std::string>("name");
+  s.description = y.get_or<std::string>("description", "");
+
+  if (y.has("table")) {
+    StrictYaml t = y.child("table");
+    auto hs = t.get_or<std::vector<double>>("half_size_m",
+                                            {s.table.half_size_m.x(), s.table.half_size_m.y()});
+    require(hs.size() == 2 && hs[0] > 0.1 && hs[1] > 0.1, t, "half_size_m",
+            "expected [x, y] > 0.1 m");
+    s.table.half_size_m = {hs[0], hs[1]};
+    s.table.rgb = read_vec3(t, "rgb", s.table.rgb);
+    s.table.rgb_jitter = t.get_or("rgb_jitter", s.table.rgb_jitter);
+    s.table.checker_probability = t.get_or("checker_probability", s.table.checker_probability);
+    require(s.table.checker_probability >= 0 && s.table.checker_probability <= 1, t,
+            "checker_probability", "must be in [0, 1]");
+    t.reject_unknown_keys();
+  }
+  if (y.has("cameras")) {
+    StrictYaml c = y.child("cameras");
+    auto& r = s.cameras;
+    r.count = c.get_or("count", r.count);
+    require(r.count >= 1 && r.count <= 16, c, "count", "must be in [1, 16]");
+    r.radius_m = c.get_or("radius_m", r.radius_m);
+    r.height_m = c.get_or("height_m", r.height_m);
+    r.look_at_m = read_vec3(c, "look_at_m", r.look_at_m);
+    r.azimuth_offset_deg = c.get_or("azimuth_offset_deg", r.azimuth_offset_deg);
+    r.width = c.get_or("width", r.width);
+    r.height = c.get_or("height", r.height);
+    require(r.width >= 16 && r.width <= 4096, c, "width", "must be in [16, 4096] pixels");
+    require(r.height >= 16 && r.height <= 4096, c, "height", "must be in [16, 4096] pixels");
+    r.fovy_deg = c.get_or("fovy_deg", r.fovy_deg);
+    require(r.fovy_deg > 5 && r.fovy_deg < 150, c, "fovy_deg", "must be in (5, 150) degrees");
+    r.position_jitter_m = c.get_or("position_jitter_m", r.position_jitter_m);
+    r.look_at_jitter_m = c.get_or("look_at_jitter_m", r.look_at_jitter_m);
+    c.reject_unknown_keys();
+  }
+  if (y.has("lighting")) {
+    StrictYaml l = y.child("lighting");
+    auto& g = s.lighting;
+    g.diffuse = l.get_or("diffuse", g.diffuse);
+    g.diffuse_jitter = l.get_or("diffuse_jitter", g.diffuse_jitter);
+    g.ambient = l.get_or("ambient", g.ambient);
+    g.ambient_jitter = l.get_or("ambient_jitter", g.ambient_jitter);
+    g.direction_jitter_deg = l.get_or("direction_jitter_deg", g.direction_jitter_deg);
+    l.reject_unknown_keys();
+  }
+  if (y.has("target")) {
+    StrictYaml p = y.child("target");
+    s.target.xy_range_m = p.get_or("xy_range_m", s.target.xy_range_m);
+    s.target.yaw_range_deg = p.get_or("yaw_range_deg", s.target.yaw_range_deg);
+    require(s.target.xy_range_m >= 0 && s.target.xy_range_m < 0.3, p, "xy_range_m",
+            "must be in [0, 0.3) m");
+    p.reject_unknown_keys();
+  }
+  if (y.has("clutter")) {
+    StrictYaml c = y.child("clutter");
+    s.clutter.min_count = c.get_or("min_count", s.clutter.min_count);
+    s.clutter.max_count = c.get_or("max_count", s.clutter.max_count);
+    require(s.clutter.min_count >= 0 && s.clutter.max_count >= s.clutter.min_count &&
+                s.clutter.max_count <= 8,
+            c, "max_count", "need 0 <= min_count <= max_count <= 8");
+    s.clutter.min_gap_m = c.get_or("min_gap_m", s.clutter.min_gap_m);
+    s.clutter.max_distance_m = c.get_or("max_distance_m", s.clutter.max_distance_m);
+    c.reject_unknown_keys();
+  }
+  y.reject_unknown_keys();
+  return s;
+}
+
+}  // namespace dffeval

@@ -1,0 +1,192 @@
+// Running a suite's trials: results in trial order whatever the number of
+// workers, the crash-safe partial file and resuming from it, and a broken
+// trial recorded as internal_error without losing the run.
+
+#include "eval/harness/suite_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "eval/harness/grasp_method.h"
+#include "eval/methods/builtin_methods.h"
+#include "tests/fixtures/cli_run.h"
+#include "tests/fixtures/temp_dir.h"
+
+namespace dffeval {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Unique to this file: the registry is shared by the executable's tests.
+constexpr const char* kRefuses = "suite-runner-test-refuses";
+
+/// A method that must not be asked (for resumed runs).
+class RefusingMethod : public GraspMethod {
+ public:
+  MethodOutput plan(const MethodInput&) override {
+    throw std::runtime_error("suite-runner-test: plan() was called");
+  }
+};
+
+/// The tiny suite of the fixtures: 4 trials (2 tasks x seen, novel; clean).
+struct TinySuite {
+  fs::path dir;
+  SuiteSpec suite;
+  std::vector<Trial> trials;
+};
+
+TinySuite tiny_suite(const std::string& name) {
+  register_builtin_methods();
+  register_method({kRefuses, "test", false, [] { return std::make_unique<RefusingMethod>(); }, {}});
+  TinySuite t;
+  t.dir = fixtures::fresh_temp_dir("suite_runner_" + name);
+  t.suite = load_suite(fixtures::write_small_suite(t.dir).string());
+  t.trials = expand_trials(t.suite);
+  return t;
+}
+
+RunOptions options(const std::string& method, int jobs) {
+  RunOptions o;
+  o.method = method;
+  o.jobs = jobs;
+  o.progress = false;
+  return o;
+}
+
+/// A record without its wall-clock timings (which differ between runs).
+nlohmann::json without_timings(nlohmann::json record) {
+  record.erase("timing_s");
+  if (record.contains("execution")) record["execution"].erase("wall_time_s");
+  return record;
+}
+
+TEST(SuiteRunner, OneOrTwoJobsGiveTheSameRecordsInTrialOrder) {
+  const TinySuite t = tiny_suite("jobs");
+  ASSERT_EQ(t.trials.size(), 4u);
+  const auto one = run_trials(t.suite, t.trials, options("heuristic", 1));
+  const auto two = run_trials(t.suite, t.trials, options("heuristic", 2));
+  ASSERT_EQ(one.size(), t.trials.size());
+  ASSERT_EQ(two.size(), t.trials.size());
+  for (std::size_t i = 0; i < t.trials.size(); ++i) {
+    EXPECT_EQ(one[i].trial.id, t.trials[i].id);
+    EXPECT_EQ(two[i].trial.id, t.trials[i].id);
+    EXPECT_EQ(one[i].record["id"], t.trials[i].id);
+    EXPECT_EQ(one[i].record["method"], "heuristic");
+    EXPECT_TRUE(one[i].record.contains("execution")) << one[i].record.dump();
+    EXPECT_EQ(one[i].success, two[i].success) << t.trials[i].id;
+    EXPECT_EQ(one[i].failure_mode, two[i].failure_mode) << t.trials[i].id;
+    EXPECT_EQ(without_timings(one[i].record).dump(), without_timings(two[i].record).dump())
+        << t.trials[i].id;
+    EXPECT_GT(one[i].timing_s.at("total"), 0.0);
+  }
+}
+
+TEST(SuiteRunner, PartialFileHoldsEveryFinishedTrial) {
+  const TinySuite t = tiny_suite("partial");
+  RunOptions o = options("oracle-pose", 2);
+  o.partial_file = t.dir / "partial.jsonl";
+  const auto results = run_trials(t.suite, t.trials, o);
+  const auto lines = fixtures::read_jsonl(o.partial_file);
+  ASSERT_EQ(lines.size(), t.trials.size());
+  const auto partial = read_partial_results(o.partial_file);
+  ASSERT_EQ(partial.size(), t.trials.size());
+  for (const TrialResult& r : results) {
+    ASSERT_TRUE(partial.count(r.trial.id)) << r.trial.id;
+    EXPECT_EQ(partial.at(r.trial.id), r.record) << r.trial.id;
+  }
+}
+
+TEST(SuiteRunner, ReadPartialResultsSkipsATornLine) {
+  const fs::path dir = fixtures::fresh_temp_dir("suite_runner_torn");
+  std::ofstream(dir / "partial.jsonl") << "{\"id\": \"a/seen/clean/000\", \"success\": true}\n"
+                                       << "{\"id\": \"b/seen/clean/000\", \"success\": false}\n"
+                                       << "{\"no_id\": 1}\n"
+                                       << "{\"id\": \"c/seen/clean/000\", \"succ";
+  const auto partial = read_partial_results(dir / "partial.jsonl");
+  ASSERT_EQ(partial.size(), 2u);
+  EXPECT_EQ(partial.at("a/seen/clean/000")["success"], true);
+  EXPECT_EQ(partial.at("b/seen/clean/000")["success"], false);
+  EXPECT_TRUE(read_partial_results(dir / "absent.jsonl").empty());
+}
+
+TEST(SuiteRunner, ResumedTrialsAreNotRunAgain) {
+  const TinySuite t = tiny_suite("resume");
+  RunOptions first = options("oracle-pose", 1);
+  first.partial_file = t.dir / "partial.jsonl";
+  // An interrupted run: only the first two trials finished.
+  const std::vector<Trial> head(t.trials.begin(), t.trials.begin() + 2);
+  const auto done = run_trials(t.suite, head, first);
+
+  // Resumed with a method that throws if asked: the two finished trials come
+  // from their records, the other two fail with method_error.
+  RunOptions again = options(kRefuses, 1);
+  again.partial_file = first.partial_file;
+  again.resumed = read_partial_results(first.partial_file);
+  ASSERT_EQ(again.resumed.size(), 2u);
+  const auto results = run_trials(t.suite, t.trials, again);
+  ASSERT_EQ(results.size(), 4u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(results[i].record, done[i].record) << i;
+    EXPECT_EQ(results[i].success, done[i].success) << i;
+    EXPECT_EQ(results[i].failure_mode, done[i].failure_mode) << i;
+    EXPECT_EQ(results[i].trial.id, t.trials[i].id);
+  }
+  for (int i = 2; i < 4; ++i) {
+    EXPECT_EQ(results[i].failure_mode, "method_error") << i;
+    EXPECT_FALSE(results[i].success);
+    EXPECT_EQ(results[i].record["method"], kRefuses);
+  }
+  // Only the two new trials were appended.
+  EXPECT_EQ(fixtures::read_jsonl(again.partial_file).size(), 4u);
+  EXPECT_EQ(read_partial_results(again.partial_file).size(), 4u);
+}
+
+TEST(SuiteRunner, TrialResultFromRecordReadsOutcomeAndTimings) {
+  Trial trial;
+  trial.id = "mug_wrap/seen/clean/000";
+  const nlohmann::json record = {{"id", trial.id},
+                                 {"success", false},
+                                 {"failure_mode", "slipped"},
+                                 {"timing_s", {{"total", 1.5}, {"method", 0.25}}}};
+  const TrialResult r = trial_result_from_record(trial, record);
+  EXPECT_EQ(r.trial.id, trial.id);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.failure_mode, "slipped");
+  EXPECT_EQ(r.record, record);
+  EXPECT_DOUBLE_EQ(r.timing_s.at("total"), 1.5);
+  EXPECT_DOUBLE_EQ(r.timing_s.at("method"), 0.25);
+  // A record without an outcome: a failure with no mode, no timings.
+  const TrialResult bare = trial_result_from_record(trial, {{"id", trial.id}});
+  EXPECT_FALSE(bare.success);
+  EXPECT_EQ(bare.failure_mode, "none");
+  EXPECT_TRUE(bare.timing_s.empty());
+  EXPECT_TRUE(trial_result_from_record(trial, {{"success", true}}).success);
+}
+
+TEST(SuiteRunner, ATrialThatThrowsIsAnInternalErrorAndTheRunGoesOn) {
+  const TinySuite t = tiny_suite("broken");
+  std::vector<Trial> trials = {t.trials[0], t.trials[0]};
+  trials[1].task = "no_such_task";  // its demonstration cannot be loaded
+  trials[1].id = "no_such_task/seen/clean/000";
+  trials[1].index = 1;
+  const auto results = run_trials(t.suite, trials, options("oracle-pose", 1));
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_NE(results[0].failure_mode, "internal_error");
+  EXPECT_TRUE(results[0].record.contains("execution"));
+  EXPECT_EQ(results[1].failure_mode, "internal_error");
+  EXPECT_FALSE(results[1].success);
+  EXPECT_EQ(results[1].record["id"], "no_such_task/seen/clean/000");
+  EXPECT_EQ(results[1].record["failure_mode"], "internal_error");
+  EXPECT_EQ(results[1].record["method"], "oracle-pose");
+  EXPECT_NE(results[1].record["error"].get<std::string>().find("no_such_task"), std::string::npos)
+      << results[1].record.dump();
+}
+
+}  // namespace
+}  // namespace dffeval
