@@ -45,8 +45,18 @@ std::string source_settings_text(const SparseDffConfig& c) {
                    {"module", c.backbone.torchscript.module_path},
                    {"patch_px", c.backbone.torchscript.patch_px},
                    {"input_scale", c.backbone.torchscript.input_scale},
+                   {"feature_dim", c.backbone.torchscript.feature_dim},
+                   {"mean", c.backbone.torchscript.mean},
+                   {"std", c.backbone.torchscript.std},
+                   {"size_multiple_px", c.backbone.torchscript.size_multiple_px},
                    {"normal_radius_m", c.backbone.geometric.normal_radius_m},
-                   {"fpfh_radius_m", c.backbone.geometric.fpfh_radius_m}};
+                   {"fpfh_radius_m", c.backbone.geometric.fpfh_radius_m},
+                   {"max_neighbours", c.backbone.geometric.max_neighbours},
+                   {"geometric_table_height_m", c.backbone.geometric.table_height_m},
+                   {"height_scale_m", c.backbone.geometric.height_scale_m},
+                   {"normal_weight", c.backbone.geometric.normal_weight},
+                   {"fpfh_weight", c.backbone.geometric.fpfh_weight},
+                   {"height_weight", c.backbone.geometric.height_weight}};
   j["refine"] = c.refine;
   j["refiner"] = {{"hidden_multiplier", c.refiner.hidden_multiplier},
                   {"projection_dim", c.refiner.projection_dim},
@@ -63,9 +73,11 @@ std::string source_settings_text(const SparseDffConfig& c) {
                 {"box_max", {f.box_max_m.x(), f.box_max_m.y(), f.box_max_m.z()}},
                 {"table", f.table_height_m},
                 {"margin", f.table_margin_m},
-                {"ransac", f.fit_table_plane}};
+                {"ransac", f.fit_table_plane},
+                {"ransac_iterations", f.ransac_iterations},
+                {"ransac_seed", f.ransac_seed}};
   j["torch_threads"] = at::get_num_threads();
-  j["format"] = 1;
+  j["format"] = 2;  // 2: every featurizer and foreground setting is in the key
   return j.dump();
 }
 

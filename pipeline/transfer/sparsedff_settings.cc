@@ -104,8 +104,9 @@ const SettingsSchema<PruningConfig>& pruning_schema() {
           .field("vote_radius_m", &C::vote_radius_m, greater_than<double>(0))
           .field("keep_fraction", &C::keep_fraction,
                  satisfies<double>([](double v) { return v > 0 && v <= 1; }, "must be in (0, 1]"))
-          .field("ratio", &C::ratio)
-          .field("min_votes", &C::min_votes);
+          .field("ratio", &C::ratio,
+                 satisfies<double>([](double v) { return v > 0 && v <= 1; }, "must be in (0, 1]"))
+          .field("min_votes", &C::min_votes, at_least<int>(0));
   return schema;
 }
 
@@ -153,8 +154,8 @@ const SettingsSchema<HandSurfaceConfig>& hand_surface_schema() {
   using C = HandSurfaceConfig;
   static const auto schema = SettingsSchema<C>()
                                  .field("num_points", &C::num_points, at_least<int>(1))
-                                 .field("distal_weight", &C::distal_weight)
-                                 .field("middle_weight", &C::middle_weight)
+                                 .field("distal_weight", &C::distal_weight, greater_than<double>(0))
+                                 .field("middle_weight", &C::middle_weight, greater_than<double>(0))
                                  .field("seed", &C::seed);
   return schema;
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/project_paths.h"
+#include "eval/harness/success_stats.h"
 #include "tests/fixtures/cli_run.h"
 #include "tests/fixtures/temp_dir.h"
 

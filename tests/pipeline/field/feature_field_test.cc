@@ -161,36 +161,6 @@ TEST_P(FieldByInterpolator, PullbackIsJacobianTransposeTimesGradient) {
   }
 }
 
-/// Error of `interpolator` against the dense field at queries offset from a
-/// 4000-point sphere by [min_offset_m, max_offset_m], as a fraction of each
-/// feature's spread.
-struct Agreement {
-  double max = 0.0, mean = 0.0, p95 = 0.0;
-};
-Agreement agreement_with_dense(FieldInterpolator interpolator, double min_offset_m,
-                               double max_offset_m) {
-  const PointsF p = sphere_points(4000);
-  const FeaturesF f = smooth_features(p, 8, 17);
-  const Eigen::VectorXd spread = feature_spread(f);
-  const PointsF x = queries_around_sphere(500, min_offset_m, max_offset_m, 31);
-  FeaturesF dense, approx;
-  FeatureField(p, f, config_for(FieldInterpolator::kDense)).evaluate(x, &dense);
-  FeatureField(p, f, config_for(interpolator)).evaluate(x, &approx);
-  std::vector<double> errors;
-  for (Index q = 0; q < x.rows(); ++q)
-    for (Index d = 0; d < f.cols(); ++d)
-      errors.push_back(std::abs(static_cast<double>(approx(q, d)) - dense(q, d)) / spread(d));
-  std::sort(errors.begin(), errors.end());
-  Agreement a;
-  a.max = errors.back();
-  a.mean = std::accumulate(errors.begin(), errors.end(), 0.0) / static_cast<double>(errors.size());
-  a.p95 = errors[errors.size() * 95 / 100];
-  std::cout << "[ measured ] " << to_string(interpolator) << " vs dense, offsets " << min_offset_m
-            << " to " << max_offset_m << " m, error / feature spread: mean " << a.mean << ", p95 "
-            << a.p95 << ", max " << a.max << "\n";
-  return a;
-}
-
 TEST_P(FieldByInterpolator, FarFromTheCloudTendsToTheMean) {
   const PointsF p = sphere_points(3000);
   const FeaturesF f = smooth_features(p, 6, 23);

@@ -12,6 +12,7 @@
 #include "eval/harness/demonstration.h"
 #include "eval/harness/draw_recipe.h"
 #include "eval/harness/trial_runner.h"
+#include "eval/methods/sparsedff_method.h"
 #include "sim/grasp_executor.h"
 #include "sim/rgbd_renderer.h"
 #include "sim/scene_set.h"
