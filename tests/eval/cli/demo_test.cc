@@ -18,9 +18,7 @@ namespace fs = std::filesystem;
 
 using fixtures::run_dffeval;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using fixtures::contains;
 
 TEST(DemoVerb, VerifyReplaysOneTaskAndPrintsSuccess) {
   const auto r = run_dffeval("demo verify --task can_wrap");

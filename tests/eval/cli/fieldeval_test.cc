@@ -19,9 +19,7 @@ namespace fs = std::filesystem;
 
 using fixtures::run_dffeval;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using fixtures::contains;
 
 bool finite_number(const nlohmann::json& x) {
   return x.is_number() && std::isfinite(x.get<double>());

@@ -22,9 +22,7 @@ namespace fs = std::filesystem;
 
 using fixtures::run_dffeval;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using fixtures::contains;
 
 TEST(RenderVerb, WritesFourViewsInTheCaptureLayout) {
   const fs::path out = fixtures::fresh_temp_dir("cli_render_layout") / "capture";

@@ -27,9 +27,7 @@ namespace fs = std::filesystem;
 
 using fixtures::run_dffeval;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using fixtures::contains;
 
 TEST(TransferVerb, DefaultTransferWritesTheGraspAndThePicture) {
   const fs::path out = fixtures::fresh_temp_dir("cli_transfer_run") / "t";
