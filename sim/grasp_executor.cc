@@ -35,6 +35,8 @@ nlohmann::json ExecutionResult::to_json() const {
           {"contact_at_end", contact_at_end},
           {"hand_object_contacts_at_end", hand_object_contacts_at_end},
           {"max_table_penetration_m", max_table_penetration_m},
+          {"contacts_closed", contacts_closed.to_json()},
+          {"contacts_held", contacts_held.to_json()},
           {"sim_time_s", sim_time_s},
           {"detail", detail}};
 }
@@ -66,14 +68,6 @@ ContactSummary summarize_contacts(const World& w, const mjData* d) {
     if (other == w.table_geom()) s.table_penetration_m = std::max(s.table_penetration_m, -c.dist);
   }
   return s;
-}
-
-bool state_is_finite(const mjModel* m, const mjData* d) {
-  for (int i = 0; i < m->nq; ++i)
-    if (!std::isfinite(d->qpos[i])) return false;
-  for (int i = 0; i < m->nv; ++i)
-    if (!std::isfinite(d->qvel[i])) return false;
-  return true;
 }
 
 /// Extra flexion towards closing: away from the pre-shape, past the target.
@@ -186,6 +180,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
   }
   if (ok) {
     r.contact_after_close = summarize_contacts(world, d).hand_object > 0;
+    r.contacts_closed = read_contact_signature(world, d);
     const Eigen::Vector3d moved = world.body_pose(d, target).translation() - X_WObj0.translation();
     r.displacement_at_close_m = moved.head<2>().norm();
   }
@@ -216,6 +211,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     const auto end = summarize_contacts(world, d);
     r.hand_object_contacts_at_end = end.hand_object;
     r.contact_at_end = end.hand_object > 0;
+    r.contacts_held = read_contact_signature(world, d);
     r.object_lift_m = world.body_pose(d, target).translation().z() - rest_z;
     r.success = r.contact_at_end && r.object_lift_m >= cfg.success_height_m;
     if (!r.success) {

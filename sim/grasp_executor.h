@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "sim/contact_signature.h"
 #include "sim/world.h"
 #include "types/grasp.h"
 
@@ -62,6 +63,10 @@ struct ExecutionResult {
   int hand_object_contacts_at_end = 0;
   /// Largest hand-table contact penetration during approach and close, m.
   double max_table_penetration_m = 0.0;
+  /// Where the hand touched the object when the fingers had closed and
+  /// settled (before the lift), and at the end of the hold.
+  ContactSignature contacts_closed;
+  ContactSignature contacts_held;
   double sim_time_s = 0.0;
   double wall_time_s = 0.0;
   std::string detail;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -265,6 +266,14 @@ MjDataPtr World::make_settled_data(double settle_s) const {
   // Start the clock at the settled state.
   d->time = 0;
   return owner;
+}
+
+bool state_is_finite(const mjModel* m, const mjData* d) {
+  for (int i = 0; i < m->nq; ++i)
+    if (!std::isfinite(d->qpos[i])) return false;
+  for (int i = 0; i < m->nv; ++i)
+    if (!std::isfinite(d->qvel[i])) return false;
+  return true;
 }
 
 }  // namespace dffeval

@@ -113,6 +113,9 @@ class World {
   std::array<int, kNumHandJoints> finger_actuator_{};
 };
 
+/// True if every position and velocity of d is finite (no NaN, no inf).
+bool state_is_finite(const mjModel* m, const mjData* d);
+
 /// Compiles MJCF text that may include shadow_hand.xml (resolved from
 /// assets/). Throws std::runtime_error with MuJoCo's message on failure.
 mjModel* compile_mjcf_with_hand(const std::string& xml);

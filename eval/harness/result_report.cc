@@ -13,23 +13,33 @@
 namespace dffeval {
 namespace {
 
+/// The three rates, in table order: lift (held after the lift and hold),
+/// robust (lift, then held against the force test), transfer (lift with the
+/// demonstrated grasp; the headline).
+const char* const kRates[] = {"lift", "robust", "transfer"};
+
 struct Tally {
   int trials = 0;
-  int successes = 0;
+  int lift = 0, robust = 0, transfer = 0;
   std::map<std::string, int> failures;
   void add(const TrialResult& r) {
     ++trials;
-    if (r.success)
-      ++successes;
-    else
-      ++failures[r.failure_mode];
+    lift += r.success;
+    robust += r.robust;
+    transfer += r.transfer;
+    if (r.failure_mode != "none") ++failures[r.failure_mode];
+  }
+  nlohmann::json rate(int successes) const {
+    const auto ci = wilson_interval_95(successes, trials);
+    return {{"successes", successes},
+            {"rate", trials ? static_cast<double>(successes) / trials : 0.0},
+            {"ci95", {ci[0], ci[1]}}};
   }
   nlohmann::json to_json() const {
-    const auto ci = wilson_interval_95(successes, trials);
     return {{"trials", trials},
-            {"successes", successes},
-            {"success_rate", trials ? static_cast<double>(successes) / trials : 0.0},
-            {"ci95", {ci[0], ci[1]}},
+            {"lift", rate(lift)},
+            {"robust", rate(robust)},
+            {"transfer", rate(transfer)},
             {"failure_modes", failures}};
   }
 };
@@ -95,17 +105,24 @@ std::string markdown_table(const nlohmann::json& summary) {
       fmt::format("# {} — method `{}` (seed {})\n\n", summary["suite"].get<std::string>(),
                   summary["method"].get<std::string>(), summary["seed"].get<std::uint64_t>());
   md +=
-      "| task | category | object set | scene set | trials | successes | success rate | 95% CI | "
+      "Rates in %, 95% Wilson interval in brackets. transfer (the headline): lifted with the "
+      "demonstrated grasp; robust: lifted and held against a push along each axis; lift: "
+      "lifted and held.\n\n";
+  md +=
+      "| task | category | object set | scene set | trials | transfer | robust | lift | "
       "failures |\n";
-  md += "| --- | --- | --- | --- | ---: | ---: | ---: | --- | --- |\n";
+  md += "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n";
+  auto cell = [](const nlohmann::json& rate, const std::string& b) {
+    return fmt::format("{}{:.1f}{} [{:.1f}, {:.1f}]", b, 100 * rate["rate"].get<double>(), b,
+                       100 * rate["ci95"][0].get<double>(), 100 * rate["ci95"][1].get<double>());
+  };
   auto line = [&](const nlohmann::json& r, bool bold) {
     const std::string b = bold ? "**" : "";
-    md += fmt::format("| {}{}{} | {} | {} | {} | {} | {} | {}{:.1f}%{} | [{:.1f}, {:.1f}] | {} |\n",
-                      b, r["task"].get<std::string>(), b, r["category"].get<std::string>(),
+    md += fmt::format("| {}{}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n", b,
+                      r["task"].get<std::string>(), b, r["category"].get<std::string>(),
                       r["object_set"].get<std::string>(), r["scene_set"].get<std::string>(),
-                      r["trials"].get<int>(), r["successes"].get<int>(), b,
-                      100 * r["success_rate"].get<double>(), b, 100 * r["ci95"][0].get<double>(),
-                      100 * r["ci95"][1].get<double>(), failure_text(r["failure_modes"]));
+                      r["trials"].get<int>(), cell(r["transfer"], b), cell(r["robust"], ""),
+                      cell(r["lift"], ""), failure_text(r["failure_modes"]));
   };
   for (const auto& r : summary["rows"]) line(r, false);
   line(summary["overall"], true);
@@ -125,13 +142,21 @@ void write_results(const std::filesystem::path& dir, const SuiteSpec& suite,
   std::ofstream(dir / "table.md") << markdown_table(summary);
   {
     std::ofstream csv(dir / "table.csv");
-    csv << "task,category,object_set,scene_set,trials,successes,success_rate,ci95_low,ci95_high\n";
+    csv << "task,category,object_set,scene_set,trials";
+    for (const char* rate : kRates)
+      csv << fmt::format(",{0}_successes,{0}_rate,{0}_ci95_low,{0}_ci95_high", rate);
+    csv << "\n";
     auto row = [&](const nlohmann::json& r) {
-      csv << fmt::format("{},{},{},{},{},{},{:.4f},{:.4f},{:.4f}\n", r["task"].get<std::string>(),
+      csv << fmt::format("{},{},{},{},{}", r["task"].get<std::string>(),
                          r["category"].get<std::string>(), r["object_set"].get<std::string>(),
-                         r["scene_set"].get<std::string>(), r["trials"].get<int>(),
-                         r["successes"].get<int>(), r["success_rate"].get<double>(),
-                         r["ci95"][0].get<double>(), r["ci95"][1].get<double>());
+                         r["scene_set"].get<std::string>(), r["trials"].get<int>());
+      for (const char* rate : kRates) {
+        const auto& x = r[rate];
+        csv << fmt::format(",{},{:.4f},{:.4f},{:.4f}", x["successes"].get<int>(),
+                           x["rate"].get<double>(), x["ci95"][0].get<double>(),
+                           x["ci95"][1].get<double>());
+      }
+      csv << "\n";
     };
     for (const auto& r : summary["rows"]) row(r);
     row(summary["overall"]);

@@ -35,6 +35,34 @@ void read_execution(const StrictYaml& y, ExecutionConfig& e) {
   y.reject_unknown_keys();
 }
 
+void read_force_test(const StrictYaml& y, ForceTestConfig& f) {
+  f.force_multiple_of_weight = y.get_or("force_multiple_of_weight", f.force_multiple_of_weight);
+  f.ramp_time_s = y.get_or("ramp_time_s", f.ramp_time_s);
+  f.hold_time_s = y.get_or("hold_time_s", f.hold_time_s);
+  f.max_translation_m = y.get_or("max_translation_m", f.max_translation_m);
+  f.max_rotation_deg = y.get_or("max_rotation_deg", f.max_rotation_deg);
+  if (!(f.force_multiple_of_weight >= 0.0 && f.force_multiple_of_weight <= 100.0)) {
+    y.fail("force_multiple_of_weight", "must be in [0, 100]");
+  }
+  if (!(f.ramp_time_s > 0.0) || !(f.hold_time_s >= 0.0)) {
+    y.fail("ramp_time_s", "ramp_time_s must be > 0 and hold_time_s >= 0");
+  }
+  if (!(f.max_translation_m > 0.0)) y.fail("max_translation_m", "must be > 0");
+  if (!(f.max_rotation_deg > 0.0)) y.fail("max_rotation_deg", "must be > 0");
+  y.reject_unknown_keys();
+}
+
+void read_transfer(const StrictYaml& y, TransferCriteria& t) {
+  t.min_part_agreement = y.get_or("min_part_agreement", t.min_part_agreement);
+  t.max_contact_error = y.get_or("max_contact_error", t.max_contact_error);
+  t.require_thumb_part = y.get_or("require_thumb_part", t.require_thumb_part);
+  if (!(t.min_part_agreement >= 0.0 && t.min_part_agreement <= 1.0)) {
+    y.fail("min_part_agreement", "must be in [0, 1]");
+  }
+  if (!(t.max_contact_error >= 0.0)) y.fail("max_contact_error", "must be >= 0");
+  y.reject_unknown_keys();
+}
+
 }  // namespace
 
 SuiteSpec load_suite(const std::string& name_or_path) {
@@ -93,6 +121,8 @@ SuiteSpec load_suite(const std::string& name_or_path) {
   if (s.object_sets.empty()) y.fail("object_sets", "no object sets");
   if (s.scene_sets.empty()) y.fail("scene_sets", "no scene sets");
   if (y.has("execution")) read_execution(y.child("execution"), s.execution);
+  if (y.has("force_test")) read_force_test(y.child("force_test"), s.force_test);
+  if (y.has("transfer")) read_transfer(y.child("transfer"), s.transfer);
   y.reject_unknown_keys();
   return s;
 }
@@ -121,6 +151,13 @@ nlohmann::json SuiteSpec::to_json() const {
                     {"lift_time_s", e.lift_time_s},
                     {"hold_time_s", e.hold_time_s},
                     {"success_height_m", e.success_height_m}};
+  const auto& f = force_test;
+  j["force_test"] = {{"force_multiple_of_weight", f.force_multiple_of_weight},
+                     {"ramp_time_s", f.ramp_time_s},
+                     {"hold_time_s", f.hold_time_s},
+                     {"max_translation_m", f.max_translation_m},
+                     {"max_rotation_deg", f.max_rotation_deg}};
+  j["transfer"] = transfer.to_json();
   return j;
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "eval/harness/grasp_fidelity.h"
+#include "sim/force_test.h"
 #include "sim/grasp_executor.h"
 #include "sim/object_catalog.h"
 
@@ -28,6 +30,10 @@ struct SuiteSpec {
   /// Scene set in which every demonstration's source scene is rendered.
   std::string source_scene_set = "clean";
   ExecutionConfig execution;
+  /// The `robust` rate's push test (suite key `force_test`).
+  ForceTestConfig force_test;
+  /// The `transfer` rate's thresholds (suite key `transfer`).
+  TransferCriteria transfer;
 
   /// The resolved suite (after command-line overrides), for results.
   nlohmann::json to_json() const;

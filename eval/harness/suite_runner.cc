@@ -31,6 +31,8 @@ TrialResult trial_result_from_record(const Trial& trial, const nlohmann::json& r
   r.trial = trial;
   r.record = record;
   r.success = record.value("success", false);
+  r.robust = record.value("robust", false);
+  r.transfer = record.value("transfer", false);
   r.failure_mode = record.value("failure_mode", "none");
   if (record.contains("timing_s"))
     r.timing_s = record["timing_s"].get<std::map<std::string, double>>();
@@ -54,8 +56,8 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
   if (!options.partial_file.empty()) partial.open(options.partial_file, std::ios::app);
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
-  std::size_t done = trials.size() - todo.size(), successes = 0;
-  for (const auto& r : results) successes += r.success;
+  std::size_t done = trials.size() - todo.size(), transfers = 0;
+  for (const auto& r : results) transfers += r.transfer;
   const auto t0 = std::chrono::steady_clock::now();
   const bool tty = isatty(STDERR_FILENO);
   if (options.progress && done > 0) {
@@ -85,6 +87,8 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
                     {"seed", trial.seed},
                     {"method", options.method},
                     {"success", false},
+                    {"robust", false},
+                    {"transfer", false},
                     {"failure_mode", "internal_error"},
                     {"error", e.what()}};
       }
@@ -92,16 +96,16 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
       results[todo[n]] = r;
       if (partial.is_open()) partial << r.record.dump() << std::endl;
       ++done;
-      successes += r.success;
+      transfers += r.transfer;
       if (options.progress) {
         const double elapsed =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const std::size_t ran = done - (trials.size() - todo.size());
         const double eta = ran ? elapsed / ran * (trials.size() - done) : 0.0;
-        fmt::print(stderr, "{}[{:>4}/{}] {:<40} {:<15} {:5.1f}s | {:.0f}% ok | eta {:.0f}s{}",
+        fmt::print(stderr, "{}[{:>4}/{}] {:<40} {:<19} {:5.1f}s | {:.0f}% transfer | eta {:.0f}s{}",
                    tty ? "\r\033[K" : "", done, trials.size(), trial.id,
-                   r.success ? "success" : r.failure_mode, r.timing_s["total"],
-                   100.0 * successes / done, eta, tty && done < trials.size() ? "" : "\n");
+                   r.failure_mode == "none" ? "success" : r.failure_mode, r.timing_s["total"],
+                   100.0 * transfers / done, eta, tty && done < trials.size() ? "" : "\n");
       }
     }
   };

@@ -5,6 +5,7 @@
 
 #include "common/seeded_rng.h"
 #include "common/stopwatch.h"
+#include "sim/object_semantics.h"
 
 namespace dffeval {
 namespace {
@@ -52,8 +53,43 @@ const SourceScene& TrialRunner::source_scene(const std::string& task) {
   s.observation = renderer_.render(*world, d).observation;
   s.X_WObj = world->body_pose(d, world->target_body());
   s.demo_grasp = s.demo.grasp_in_world(s.X_WObj);
+  // The signature a transfer should reproduce: the demo replayed on its own
+  // source object with the suite's execution settings.
+  const MjDataPtr replay = world->make_data();
+  mj_copyData(replay.get(), world->model(), d);
+  const ExecutionResult demo_run =
+      execute_grasp(*world, replay.get(), s.demo_grasp, suite_.execution);
+  s.demo_contacts = demo_run.contacts_closed;
+  s.demo_lifted = demo_run.success;
   s.key = task + "@" + suite_.source_scene_set;
   return sources_.emplace(task, std::move(s)).first->second;
+}
+
+void TrialRunner::judge(TrialResult& r, const World& world, const mjData* held,
+                        const ExecutionResult& ex, const Grasp& grasp,
+                        const PrivilegedInfo& privileged, const SourceScene& source) {
+  const SymmetryGroup group = object_symmetry(world.scene().target.object);
+  const Eigen::Isometry3d X_ObjPalm = privileged.X_WTargetObj.inverse() * grasp.X_WPalm;
+  const Eigen::Isometry3d X_ObjPalm_ref =
+      privileged.X_WSourceObj.inverse() * source.demo_grasp.X_WPalm;
+  const FidelityMetrics fidelity = measure_fidelity(
+      ex.contacts_closed, ex.contacts_held, source.demo_contacts, group, X_ObjPalm, X_ObjPalm_ref);
+  r.record["symmetry"] = to_string(group);
+  r.record["fidelity"] = fidelity.to_json();
+  r.record["demo_contacts"] = source.demo_contacts.to_json();
+  r.transfer = ex.success && is_demonstrated_grasp(fidelity, suite_.transfer);
+  if (ex.success) {
+    const auto t0 = Clock::now();
+    const ForceTestResult force = run_force_test(world, held, suite_.force_test);
+    r.timing_s["force_test"] = seconds_since(t0);
+    r.record["force_test"] = force.to_json();
+    r.robust = force.holds;
+  }
+  if (ex.success && !r.transfer) {
+    r.failure_mode = "wrong_part";
+  } else if (ex.success && !r.robust) {
+    r.failure_mode = "dropped_under_force";
+  }
 }
 
 TrialResult TrialRunner::run(const Trial& trial) {
@@ -134,9 +170,12 @@ TrialResult TrialRunner::run(const Trial& trial) {
     r.success = ex.success;
     r.failure_mode = to_string(ex.failure);
     r.record["execution"] = ex.to_json();
+    judge(r, *world, d, ex, planned.grasp, privileged, source);
   }
   r.timing_s["total"] = seconds_since(t_total);
   r.record["success"] = r.success;
+  r.record["robust"] = r.robust;
+  r.record["transfer"] = r.transfer;
   r.record["failure_mode"] = r.failure_mode;
   r.record["timing_s"] = r.timing_s;
   return r;

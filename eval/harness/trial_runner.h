@@ -18,8 +18,16 @@ namespace dffeval {
 
 struct TrialResult {
   Trial trial;
+  /// The `lift` rate: lifted and still held at the end of the hold.
   bool success = false;
-  /// "none", an executor FailureMode, or "method_error".
+  /// The `robust` rate: lifted, then held against the force test.
+  bool robust = false;
+  /// The `transfer` rate (the headline): lifted with the demonstrated grasp.
+  bool transfer = false;
+  /// The first failure in the order lift, transfer, robust: "none", an
+  /// executor FailureMode, "method_error", "wrong_part" (lifted, not the
+  /// demonstrated grasp) or "dropped_under_force" (the demonstrated grasp,
+  /// lost under the force test).
   std::string failure_mode = "none";
   /// The full record written to trials.jsonl.
   nlohmann::json record;
@@ -36,6 +44,10 @@ struct SourceScene {
   Grasp demo_grasp;
   /// The source object's settled pose in the source world.
   Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
+  /// The demonstration replayed on its source object: where it touches
+  /// (after closing), and whether it lifted.
+  ContactSignature demo_contacts;
+  bool demo_lifted = false;
   std::string key;
 };
 
@@ -51,6 +63,10 @@ class TrialRunner {
 
  private:
   const SceneSet& scene_set(const std::string& name);
+  /// Fidelity to the demonstration and the force test of an executed
+  /// grasp; `held` is the state at the end of the hold.
+  void judge(TrialResult& r, const World& world, const mjData* held, const ExecutionResult& ex,
+             const Grasp& grasp, const PrivilegedInfo& privileged, const SourceScene& source);
   const SuiteSpec& suite_;
   const MethodInfo& method_info_;
   std::unique_ptr<GraspMethod> method_;

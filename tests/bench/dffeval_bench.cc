@@ -5,14 +5,26 @@
 //                    reports the ratio)
 //   BM_ExecuteGraspEveryTask  one trial of every demonstration per iteration
 //                    (mugs and bowls, built of many box parts, cost the most)
+//   BM_ForceTest     the six pushes of the force test on mug_wrap's held
+//                    grasp (compare with BM_ExecuteGrasp: target well below it)
+//   BM_WholeTrial    whole novel_objects trials with sparsedff on one core
+//                    (compose, render, method, execute, force test), one per
+//                    task in turn after each task's source model is made;
+//                    target median < 1.3 s (the counter median_s)
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "eval/harness/demonstration.h"
+#include "eval/harness/grasp_method.h"
+#include "eval/harness/suite.h"
 #include "eval/harness/trial_runner.h"
+#include "eval/methods/builtin_methods.h"
+#include "pipeline/transfer/sparsedff_transfer.h"
+#include "sim/force_test.h"
 #include "sim/grasp_executor.h"
 #include "sim/rgbd_renderer.h"
 
@@ -88,6 +100,46 @@ void BM_ExecuteGraspEveryTask(benchmark::State& state) {
   if (failed) state.SkipWithError("a demonstration failed");
 }
 BENCHMARK(BM_ExecuteGraspEveryTask)->Unit(benchmark::kMillisecond)->MinTime(4.0);
+
+void BM_ForceTest(benchmark::State& state) {
+  const Demonstration demo = load_demonstration("mug_wrap");
+  auto world = World::compose(draw_source_scene(demo, load_scene_set("clean")));
+  const MjDataPtr held = world->make_settled_data();
+  const Grasp g = demo.grasp_in_world(world->body_pose(held.get(), world->target_body()));
+  if (!execute_grasp(*world, held.get(), g).success) {
+    state.SkipWithError("the demonstration failed");
+    return;
+  }
+  double sim_s = 0;
+  for (auto _ : state) {
+    const ForceTestResult r = run_force_test(*world, held.get());
+    sim_s += r.sim_time_s;
+    if (!r.holds) state.SkipWithError("the demonstration did not hold under force");
+  }
+  state.counters["sim_s"] = sim_s / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_ForceTest)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_WholeTrial(benchmark::State& state) {
+  set_torch_threads(1);
+  register_builtin_methods();
+  const SuiteSpec suite = load_suite("novel_objects");
+  std::vector<Trial> trials;
+  for (const Trial& t : expand_trials(suite))
+    if (t.k == 1) trials.push_back(t);  // one per task
+  TrialRunner runner(suite, find_method("sparsedff"));
+  for (const Trial& t : trials) runner.run(t);  // warm-up: each task's source model
+  std::vector<double> seconds;
+  std::size_t next = 0;
+  for (auto _ : state) {
+    const TrialResult r = runner.run(trials[next++ % trials.size()]);
+    seconds.push_back(r.timing_s.at("total"));
+  }
+  std::sort(seconds.begin(), seconds.end());
+  state.counters["median_s"] = seconds[seconds.size() / 2];
+  state.counters["trials"] = static_cast<double>(seconds.size());
+}
+BENCHMARK(BM_WholeTrial)->Unit(benchmark::kMillisecond)->Iterations(16);
 
 }  // namespace
 }  // namespace dffeval

@@ -46,33 +46,36 @@ TEST(Harness, SmokeRunWritesTheContractFiles) {
   ASSERT_EQ(s["rows"].size(), 4u);
   int total = 0, ok = 0;
   for (const auto& row : s["rows"]) {
-    for (const char* k : {"task", "category", "object_set", "scene_set", "trials", "successes",
-                          "success_rate", "ci95"}) {
+    for (const char* k :
+         {"task", "category", "object_set", "scene_set", "trials", "lift", "robust", "transfer"}) {
       EXPECT_TRUE(row.contains(k)) << k;
     }
-    const auto ci = wilson_interval_95(row["successes"], row["trials"]);
-    EXPECT_DOUBLE_EQ(row["ci95"][0].get<double>(), ci[0]);
+    const auto ci = wilson_interval_95(row["transfer"]["successes"], row["trials"]);
+    EXPECT_DOUBLE_EQ(row["transfer"]["ci95"][0].get<double>(), ci[0]);
+    // Both robust and transfer need the lift first.
+    EXPECT_LE(row["robust"]["successes"], row["lift"]["successes"]);
+    EXPECT_LE(row["transfer"]["successes"], row["lift"]["successes"]);
     total += row["trials"].get<int>();
-    ok += row["successes"].get<int>();
+    ok += row["lift"]["successes"].get<int>();
   }
   EXPECT_EQ(s["overall"]["trials"], total);
-  EXPECT_EQ(s["overall"]["successes"], ok);
+  EXPECT_EQ(s["overall"]["lift"]["successes"], ok);
   EXPECT_TRUE(s["timing_s"].contains("total"));
   EXPECT_TRUE(s["provenance"].contains("git_commit"));
   EXPECT_TRUE(s["provenance"].contains("mujoco_version"));
   const auto trials = read_jsonl(out / "trials.jsonl");
   ASSERT_EQ(trials.size(), 4u);
   for (const auto& t : trials) {
-    for (const char* k :
-         {"id", "seed", "scene", "grasp", "success", "failure_mode", "execution", "timing_s"}) {
+    for (const char* k : {"id", "seed", "scene", "grasp", "success", "robust", "transfer",
+                          "failure_mode", "execution", "fidelity", "timing_s"}) {
       EXPECT_TRUE(t.contains(k)) << k;
     }
   }
   std::ifstream csv(out / "table.csv");
   std::string header;
   std::getline(csv, header);
-  EXPECT_EQ(header,
-            "task,category,object_set,scene_set,trials,successes,success_rate,ci95_low,ci95_high");
+  EXPECT_EQ(header.rfind("task,category,object_set,scene_set,trials,lift_successes,", 0), 0u)
+      << header;
 }
 
 TEST(Harness, SameSeedSameResultsWhateverTheJobs) {
@@ -110,7 +113,7 @@ TEST(Harness, SmokeSuiteRunsWithSparseDffByDefault) {
   EXPECT_GE(trials, 12);
   // A regression floor, far below what the method reaches (README results),
   // so that only a real break fails it.
-  EXPECT_GE(s["overall"]["successes"].get<int>(), trials / 2) << r.output;
+  EXPECT_GE(s["overall"]["lift"]["successes"].get<int>(), trials / 2) << r.output;
   for (const auto& t : read_jsonl(out / "run" / "trials.jsonl")) {
     EXPECT_TRUE(t["timing_s"].contains("method.optimize")) << t["id"];
     EXPECT_TRUE(t["method_metrics"].contains("energy")) << t["id"];

@@ -66,10 +66,21 @@ TrialResult result(const std::string& task, const std::string& category, Instanc
   r.trial.scene_set = scene;
   r.trial.k = k;
   r.trial.id = task + "/" + to_string(set) + "/" + scene + "/00" + std::to_string(k);
+  // Outcomes that tell the three rates apart: a lifted mug is the
+  // demonstrated grasp but drops under force; a lifted can holds but is
+  // grasped elsewhere.
   r.success = success;
-  r.failure_mode = success ? "none" : mode;
+  r.robust = success && task == "can_top";
+  r.transfer = success && task == "mug_wrap";
+  r.failure_mode = !success     ? mode
+                   : r.transfer ? (r.robust ? "none" : "dropped_under_force")
+                                : "wrong_part";
   r.timing_s = {{"total", total_s}, {"method", total_s / 2}};
-  r.record = {{"id", r.trial.id}, {"success", success}, {"failure_mode", r.failure_mode}};
+  r.record = {{"id", r.trial.id},
+              {"success", success},
+              {"robust", r.robust},
+              {"transfer", r.transfer},
+              {"failure_mode", r.failure_mode}};
   return r;
 }
 
@@ -119,25 +130,36 @@ TEST(ResultReport, SummaryRowsFollowTheSuiteOrderWithCounts) {
   EXPECT_EQ(mug["object_set"], "seen");
   EXPECT_EQ(mug["scene_set"], "clean");
   EXPECT_EQ(mug["trials"], 3);
-  EXPECT_EQ(mug["successes"], 1);
-  EXPECT_NEAR(mug["success_rate"].get<double>(), 1.0 / 3.0, 1e-12);
-  EXPECT_EQ(mug["failure_modes"], (nlohmann::json{{"slipped", 2}}));
+  EXPECT_EQ(mug["lift"]["successes"], 1);
+  EXPECT_NEAR(mug["lift"]["rate"].get<double>(), 1.0 / 3.0, 1e-12);
+  EXPECT_EQ(mug["robust"]["successes"], 0);
+  EXPECT_EQ(mug["transfer"]["successes"], 1);
+  EXPECT_EQ(mug["failure_modes"], (nlohmann::json{{"slipped", 2}, {"dropped_under_force", 1}}));
   EXPECT_EQ(s["rows"][1]["object_set"], "novel");
   EXPECT_EQ(s["rows"][1]["trials"], 1);
-  EXPECT_EQ(s["rows"][1]["successes"], 0);
+  EXPECT_EQ(s["rows"][1]["lift"]["successes"], 0);
   EXPECT_EQ(s["rows"][1]["failure_modes"], (nlohmann::json{{"no_contact", 1}}));
   EXPECT_EQ(s["rows"][2]["task"], "can_top");
   EXPECT_EQ(s["rows"][2]["scene_set"], "clutter");
-  EXPECT_EQ(s["rows"][2]["failure_modes"], (nlohmann::json{{"method_error", 1}}));
+  EXPECT_EQ(s["rows"][2]["failure_modes"],
+            (nlohmann::json{{"method_error", 1}, {"wrong_part", 1}}));
+  EXPECT_EQ(s["rows"][2]["robust"]["successes"], 1);
+  EXPECT_EQ(s["rows"][2]["transfer"]["successes"], 0);
 
   const auto& all = s["overall"];
   EXPECT_EQ(all["task"], "all");
   EXPECT_EQ(all["object_set"], "all");
   EXPECT_EQ(all["trials"], 6);
-  EXPECT_EQ(all["successes"], 2);
-  EXPECT_NEAR(all["success_rate"].get<double>(), 2.0 / 6.0, 1e-12);
-  EXPECT_EQ(all["failure_modes"],
-            (nlohmann::json{{"slipped", 2}, {"no_contact", 1}, {"method_error", 1}}));
+  EXPECT_EQ(all["lift"]["successes"], 2);
+  EXPECT_NEAR(all["lift"]["rate"].get<double>(), 2.0 / 6.0, 1e-12);
+  EXPECT_EQ(all["robust"]["successes"], 1);
+  EXPECT_EQ(all["transfer"]["successes"], 1);
+  EXPECT_NEAR(all["transfer"]["rate"].get<double>(), 1.0 / 6.0, 1e-12);
+  EXPECT_EQ(all["failure_modes"], (nlohmann::json{{"slipped", 2},
+                                                  {"no_contact", 1},
+                                                  {"method_error", 1},
+                                                  {"dropped_under_force", 1},
+                                                  {"wrong_part", 1}}));
 
   // Per-stage sums, per-trial means and the wall time.
   EXPECT_DOUBLE_EQ(s["timing_s"]["total"].get<double>(), 21.0);
@@ -152,25 +174,31 @@ TEST(ResultReport, ConfidenceIntervalsAreWilson95) {
   const std::vector<std::array<int, 2>> counts = {{1, 3}, {0, 1}, {1, 2}};
   for (std::size_t i = 0; i < counts.size(); ++i) {
     const auto expected = wilson(counts[i][0], counts[i][1]);
-    EXPECT_NEAR(s["rows"][i]["ci95"][0].get<double>(), expected[0], 1e-6) << i;
-    EXPECT_NEAR(s["rows"][i]["ci95"][1].get<double>(), expected[1], 1e-6) << i;
+    const auto& ci = s["rows"][i]["lift"]["ci95"];
+    EXPECT_NEAR(ci[0].get<double>(), expected[0], 1e-6) << i;
+    EXPECT_NEAR(ci[1].get<double>(), expected[1], 1e-6) << i;
     const auto stats = wilson_interval_95(counts[i][0], counts[i][1]);
-    EXPECT_DOUBLE_EQ(s["rows"][i]["ci95"][0].get<double>(), stats[0]) << i;
+    EXPECT_DOUBLE_EQ(ci[0].get<double>(), stats[0]) << i;
   }
   const auto overall = wilson(2, 6);
-  EXPECT_NEAR(s["overall"]["ci95"][0].get<double>(), overall[0], 1e-6);
-  EXPECT_NEAR(s["overall"]["ci95"][1].get<double>(), overall[1], 1e-6);
+  EXPECT_NEAR(s["overall"]["lift"]["ci95"][0].get<double>(), overall[0], 1e-6);
+  EXPECT_NEAR(s["overall"]["lift"]["ci95"][1].get<double>(), overall[1], 1e-6);
+  const auto transfer = wilson(1, 6);
+  EXPECT_NEAR(s["overall"]["transfer"]["ci95"][0].get<double>(), transfer[0], 1e-6);
+  EXPECT_NEAR(s["overall"]["robust"]["ci95"][1].get<double>(), transfer[1], 1e-6);
   // Zero successes: the interval starts at 0 but is not empty.
-  EXPECT_NEAR(s["rows"][1]["ci95"][0].get<double>(), 0.0, 1e-12);
-  EXPECT_GT(s["rows"][1]["ci95"][1].get<double>(), 0.5);
+  EXPECT_NEAR(s["rows"][1]["lift"]["ci95"][0].get<double>(), 0.0, 1e-12);
+  EXPECT_GT(s["rows"][1]["lift"]["ci95"][1].get<double>(), 0.5);
 }
 
 TEST(ResultReport, NoTrialsGiveZeroRateAndTheWholeInterval) {
   const nlohmann::json s = summarize(hand_suite(), kMethod, {}, 0.0);
   EXPECT_TRUE(s["rows"].empty());
   EXPECT_EQ(s["overall"]["trials"], 0);
-  EXPECT_EQ(s["overall"]["success_rate"], 0.0);
-  EXPECT_EQ(s["overall"]["ci95"], (nlohmann::json{0.0, 1.0}));
+  for (const char* rate : {"lift", "robust", "transfer"}) {
+    EXPECT_EQ(s["overall"][rate]["rate"], 0.0) << rate;
+    EXPECT_EQ(s["overall"][rate]["ci95"], (nlohmann::json{0.0, 1.0})) << rate;
+  }
 }
 
 TEST(ResultReport, WriteResultsWritesEveryFile) {
@@ -218,16 +246,23 @@ TEST(ResultReport, CsvTableHasOneLinePerRowPlusOverall) {
   const auto lines = read_lines(dir / "table.csv");
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0],
-            "task,category,object_set,scene_set,trials,successes,success_rate,ci95_low,ci95_high");
-  char expected[256];
-  const auto mug = wilson(1, 3);
-  std::snprintf(expected, sizeof expected, "mug_wrap,mug,seen,clean,3,1,0.3333,%.4f,%.4f", mug[0],
-                mug[1]);
+            "task,category,object_set,scene_set,trials,"
+            "lift_successes,lift_rate,lift_ci95_low,lift_ci95_high,"
+            "robust_successes,robust_rate,robust_ci95_low,robust_ci95_high,"
+            "transfer_successes,transfer_rate,transfer_ci95_low,transfer_ci95_high");
+  char expected[512];
+  const auto mug = wilson(1, 3), none = wilson(0, 3);
+  std::snprintf(
+      expected, sizeof expected,
+      "mug_wrap,mug,seen,clean,3,1,0.3333,%.4f,%.4f,0,0.0000,%.4f,%.4f,1,0.3333,%.4f,%.4f", mug[0],
+      mug[1], none[0], none[1], mug[0], mug[1]);
   EXPECT_EQ(lines[1], expected);
   EXPECT_EQ(lines[2].rfind("mug_wrap,mug,novel,clean,1,0,0.0000,0.0000,", 0), 0u) << lines[2];
   EXPECT_EQ(lines[3].rfind("can_top,can,seen,clutter,2,1,0.5000,", 0), 0u) << lines[3];
-  const auto all = wilson(2, 6);
-  std::snprintf(expected, sizeof expected, "all,all,all,all,6,2,0.3333,%.4f,%.4f", all[0], all[1]);
+  const auto all = wilson(2, 6), one = wilson(1, 6);
+  std::snprintf(expected, sizeof expected,
+                "all,all,all,all,6,2,0.3333,%.4f,%.4f,1,0.1667,%.4f,%.4f,1,0.1667,%.4f,%.4f",
+                all[0], all[1], one[0], one[1], one[0], one[1]);
   EXPECT_EQ(lines[4], expected);
 }
 
@@ -238,24 +273,37 @@ TEST(ResultReport, MarkdownTableShowsRatesIntervalsAndFailures) {
   const std::string md = read_text(dir / "table.md");
   EXPECT_EQ(md, markdown_table(fixtures::read_json(dir / "summary.json")));
   const auto lines = read_lines(dir / "table.md");
-  ASSERT_EQ(lines.size(), 8u) << md;  // title, blank, header, rule, 3 rows, overall
+  // title, blank, legend, blank, header, rule, 3 rows, overall
+  ASSERT_EQ(lines.size(), 10u) << md;
   EXPECT_EQ(lines[0], std::string("# handmade — method `") + kMethod + "` (seed 9)");
+  EXPECT_EQ(lines[4].rfind("| task | category | object set | scene set | trials | transfer | "
+                           "robust | lift |",
+                           0),
+            0u)
+      << lines[4];
   char expected[256];
-  const auto mug = wilson(1, 3);
+  const auto mug = wilson(1, 3), none = wilson(0, 3);
   std::snprintf(expected, sizeof expected,
-                "| mug_wrap | mug | seen | clean | 3 | 1 | 33.3%% | [%.1f, %.1f] | slipped 2 |",
-                100 * mug[0], 100 * mug[1]);
-  EXPECT_EQ(lines[4], expected);
-  EXPECT_NE(lines[6].find("| method_error 1 |"), std::string::npos) << lines[6];
-  // The overall row is bold and lists every failure mode (sorted by name).
-  EXPECT_EQ(lines[7].rfind("| **all** | all | all | all | 6 | 2 | **33.3%** |", 0), 0u) << lines[7];
-  EXPECT_NE(lines[7].find("| method_error 1, no_contact 1, slipped 2 |"), std::string::npos)
-      << lines[7];
+                "| mug_wrap | mug | seen | clean | 3 | 33.3 [%.1f, %.1f] | 0.0 [%.1f, %.1f] | "
+                "33.3 [%.1f, %.1f] | dropped_under_force 1, slipped 2 |",
+                100 * mug[0], 100 * mug[1], 100 * none[0], 100 * none[1], 100 * mug[0],
+                100 * mug[1]);
+  EXPECT_EQ(lines[6], expected);
+  EXPECT_NE(lines[8].find("| method_error 1, wrong_part 1 |"), std::string::npos) << lines[8];
+  // The overall row is bold (its headline rate too) and lists every failure
+  // mode (sorted by name).
+  EXPECT_EQ(lines[9].rfind("| **all** | all | all | all | 6 | **16.7** [", 0), 0u) << lines[9];
+  EXPECT_NE(lines[9].find("| dropped_under_force 1, method_error 1, no_contact 1, slipped 2, "
+                          "wrong_part 1 |"),
+            std::string::npos)
+      << lines[9];
   // A row without failures shows a dash.
   std::vector<TrialResult> all_ok = {
       result("mug_wrap", "mug", InstanceSet::kSeen, "clean", 0, true, "", 1.0)};
+  all_ok[0].robust = true;
+  all_ok[0].failure_mode = "none";
   const std::string ok_md = markdown_table(summarize(hand_suite(), kMethod, all_ok, 1.0));
-  EXPECT_NE(ok_md.find("| 100.0% | [20.7, 100.0] | - |"), std::string::npos) << ok_md;
+  EXPECT_NE(ok_md.find("| 100.0 [20.7, 100.0] | - |"), std::string::npos) << ok_md;
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+#include "sim/force_test.h"
+
+#include <cmath>
+
+namespace dffeval {
+nlohmann::json ForceTestResult::to_json() const {
+  nlohmann::json p = nlohmann::json::array();
+  for (const auto& push : pushes) {
+    p.push_back({{"direction", push.direction},
+                 {"held", push.held},
+                 {"max_translation_m", push.max_translation_m},
+                 {"max_rotation_deg", push.max_rotation_deg}});
+  }
+  return {{"holds", holds}, {"force_n", force_n}, {"pushes", p}, {"detail", detail}};
+}
+
+ForceTestResult run_force_test(const World& world, const mjData* held,
+                               const ForceTestConfig& config) {
+  const mjModel* m = world.model();
+  const int target = world.target_body();
+  ForceTestResult r;
+  const double g = Eigen::Vector3d(m->opt.gravity[0], m->opt.gravity[1], m->opt.gravity[2]).norm();
+  r.force_n = config.force_multiple_of_weight * m->body_subtreemass[target] * g;
+  const Eigen::Isometry3d X_PalmObj0 =
+      world.palm_pose(held).inverse() * world.body_pose(held, target);
+  const double dt = m->opt.timestep;
+  const int n_ramp = std::max(1, static_cast<int>(std::lround(config.ramp_time_s / dt)));
+  const int n_total = n_ramp + std::max(0, static_cast<int>(std::lround(config.hold_time_s / dt)));
+  const MjDataPtr scratch = world.make_data();
+  mjData* d = scratch.get();
+  const char* names[6] = {"+x", "-x", "+y", "-y", "+z", "-z"};
+  r.holds = true;
+  for (int k = 0; k < 6 && r.holds; ++k) {
+    mj_copyData(d, m, held);
+    Eigen::Vector3d dir = Eigen::Vector3d::Zero();
+    dir[k / 2] = k % 2 == 0 ? 1.0 : -1.0;
+    ForcePush push;
+    push.direction = names[k];
+    push.held = true;
+    for (int step = 1; step <= n_total; ++step) {
+      const double s = std::min(1.0, static_cast<double>(step) / n_ramp);
+      const Eigen::Vector3d f = s * s * (3 - 2 * s) * r.force_n * dir;  // smooth ramp
+      world.compensate_hand_gravity(d);
+      for (int i = 0; i < 3; ++i) d->xfrc_applied[6 * target + i] = f[i];
+      mj_step(m, d);
+      r.sim_time_s += dt;
+      if (!state_is_finite(m, d)) {
+        push.held = false;
+        r.detail = "simulation diverged during the " + push.direction + " push";
+        break;
+      }
+      const Eigen::Isometry3d X_PalmObj = world.palm_pose(d).inverse() * world.body_pose(d, target);
+      const Eigen::Isometry3d delta = X_PalmObj0.inverse() * X_PalmObj;
+      push.max_translation_m = std::max(
+          push.max_translation_m, (X_PalmObj.translation() - X_PalmObj0.translation()).norm());
+      push.max_rotation_deg = std::max(push.max_rotation_deg,
+                                       Eigen::AngleAxisd(delta.rotation()).angle() * 180.0 / M_PI);
+      if (push.max_translation_m >= config.max_translation_m ||
+          push.max_rotation_deg >= config.max_rotation_deg) {
+        push.held = false;
+        break;
+      }
+    }
+    r.holds = push.held;
+    r.pushes.push_back(push);
+  }
+  return r;
+}
+
+}  // namespace dffeval

@@ -1,0 +1,57 @@
+// The force test's physics on an object nobody holds: resting on the table,
+// friction (mu 0.7 to 1.0) resists at most mu m g sideways, so a push of its
+// own weight slides it (measured against the parked palm), and a push below
+// that holds in all six directions. The demo grasps are tested in
+// tests/eval/harness/grasp_fidelity_test.cc.
+
+#include "sim/force_test.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/scene_set.h"
+
+namespace dffeval {
+namespace {
+
+std::unique_ptr<World> box_world() {
+  return World::compose(
+      draw_scene(load_scene_set("clean"), make_object_instance("box", InstanceSet::kSeen, 0), 5));
+}
+
+TEST(ForceTest, AnUnheldObjectSlidesUnderASidewaysPushOfItsWeight) {
+  const auto world = box_world();
+  const MjDataPtr d = world->make_settled_data();
+  const ForceTestResult r = run_force_test(*world, d.get());
+  EXPECT_FALSE(r.holds) << r.to_json().dump();
+  // +x is the first push and the test stops there.
+  ASSERT_EQ(r.pushes.size(), 1u);
+  EXPECT_EQ(r.pushes[0].direction, "+x");
+  EXPECT_FALSE(r.pushes[0].held);
+  EXPECT_GE(r.pushes[0].max_translation_m, 0.02);
+  const double weight = world->model()->body_subtreemass[world->target_body()] * 9.81;
+  EXPECT_NEAR(r.force_n, weight, 1e-3 * weight);
+}
+
+TEST(ForceTest, APushBelowFrictionHoldsInEveryDirectionAndLeavesTheStateAlone) {
+  const auto world = box_world();
+  const MjDataPtr d = world->make_settled_data();
+  const double qpos0 = d->qpos[0];
+  ForceTestConfig config;
+  config.force_multiple_of_weight = 0.3;  // below the catalog's friction (>= 0.7)
+  const ForceTestResult r = run_force_test(*world, d.get(), config);
+  EXPECT_TRUE(r.holds) << r.to_json().dump();
+  ASSERT_EQ(r.pushes.size(), 6u);
+  for (const auto& p : r.pushes) {
+    EXPECT_TRUE(p.held) << p.direction;
+    EXPECT_LT(p.max_translation_m, 0.005) << p.direction;
+  }
+  EXPECT_EQ(r.pushes[5].direction, "-z");
+  EXPECT_NEAR(r.sim_time_s, 6 * (config.ramp_time_s + config.hold_time_s), 0.05);
+  EXPECT_EQ(d->qpos[0], qpos0);  // the held state is not modified
+  const auto j = r.to_json();
+  EXPECT_EQ(j["pushes"].size(), 6u);
+  EXPECT_EQ(j["holds"], true);
+}
+
+}  // namespace
+}  // namespace dffeval
