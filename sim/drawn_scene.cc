@@ -119,8 +119,8 @@ DrawnScene draw_scene(const SceneSet& spec, const ObjectInstance& target, std::u
       cat = cats[rng_clutter.uniform_int(0, static_cast<int>(cats.size()) - 1)];
     } while (cat == target.category);
     const auto set = rng_clutter.uniform() < 0.5 ? InstanceSet::kSeen : InstanceSet::kNovel;
-    ObjectInstance obj =
-        make_object_instance(cat, set, rng_clutter.uniform_int(0, instances_per_set() - 1));
+    ObjectInstance obj = make_object_instance(
+        cat, set, rng_clutter.uniform_int(0, auxiliary_instance_count(set) - 1));
     const double r_obj = footprint_radius(obj);
     for (int attempt = 0; attempt < 100; ++attempt) {
       const double ang = rng_clutter.uniform(0, 2 * M_PI);

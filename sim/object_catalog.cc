@@ -8,12 +8,14 @@
 
 #include "common/input_error.h"
 #include "common/seeded_rng.h"
+#include "sim/catalog_settings.h"
 
 namespace dffeval {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr int kInstancesPerSet = 10;
+// The set size before config/catalog.yaml (auxiliary_instance_count()).
+constexpr int kAuxiliaryInstances = 10;
 constexpr std::uint64_t kCatalogSeed = 0xDFFE;
 /// Round objects stand on a foot ring of horizontal capsules of this radius
 /// (the foot is 2 * kFootRadius tall); the parts above start at kFootHeight,
@@ -438,14 +440,27 @@ const std::vector<ParamRange>& object_param_ranges(const std::string& category) 
   return spec_for(category).params;
 }
 
-int instances_per_set() { return kInstancesPerSet; }
+int instances_per_set(InstanceSet set) { return catalog_settings().instances(set); }
+
+int auxiliary_instance_count(InstanceSet set) {
+  return std::min(kAuxiliaryInstances, instances_per_set(set));
+}
 
 ObjectInstance make_object_instance(const std::string& category, InstanceSet set, int index) {
-  const CategorySpec& spec = spec_for(category);
-  if (index < 0 || index >= kInstancesPerSet) {
+  spec_for(category);  // an unknown category is named before the index
+  const int n = instances_per_set(set);
+  if (index < 0 || index >= n) {
     throw InputError("object index " + std::to_string(index) + " out of range [0, " +
-                     std::to_string(kInstancesPerSet - 1) + "] for " + category + "/" +
-                     to_string(set));
+                     std::to_string(n - 1) + "] for " + category + "/" + to_string(set));
+  }
+  return draw_object_instance(category, set, index);
+}
+
+ObjectInstance draw_object_instance(const std::string& category, InstanceSet set, int index) {
+  const CategorySpec& spec = spec_for(category);
+  if (index < 0) {
+    throw InputError("object index " + std::to_string(index) + " is negative for " + category +
+                     "/" + to_string(set));
   }
   ObjectInstance obj;
   obj.category = category;

@@ -66,7 +66,11 @@
 //     indices u in [0, 0.2) (below every seen value), odd indices u in (0.8, 1]
 //     (above every seen value); the other shape parameters have u anywhere in
 //     [0, 1].
-// So no novel instance shares a key-parameter value with a seen instance.
+// So no novel instance shares a key-parameter value with a seen instance, for
+// every index: the bands hold for each draw, not for a finite list. How many
+// instances each set holds is a setting (config/catalog.yaml,
+// instances_per_set(set)); instance i is drawn from its own seed, so a larger
+// set adds instances and leaves instances 0..N-1 as they were.
 //
 // Mass: density (drawn from a per-category range of plausible bulk densities,
 // kg/m^3: mug 1100-1500, bottle 250-500, bowl 1000-1400, box 150-350, can
@@ -167,13 +171,30 @@ const std::vector<ParamRange>& object_param_ranges(const std::string& category);
 inline constexpr double kSeenFractionLo = 0.2;
 inline constexpr double kSeenFractionHi = 0.8;
 
-/// Instances per set per category (seen: indices 0..N-1, novel: 0..N-1), N = 10.
-int instances_per_set();
+/// Instances per category in `set` (indices 0..N-1): config/catalog.yaml,
+/// read on the first call. Throws InputError naming the file and key if the
+/// file is missing or bad.
+int instances_per_set(InstanceSet set);
 
-/// Deterministic: the same arguments always give the same instance. The draws
-/// come from SeededRng(derive_seed(derive_seed(0xDFFE, category),
-/// "{set}/{index}")). Throws InputError for an unknown category (listing the
-/// known ones) or an index outside [0, instances_per_set()).
+/// Random draws that are not a suite's test objects (scene distractors, the
+/// backbone's training scenes, field-evaluation partners) pick among the first
+/// min(10, instances_per_set(set)) instances: 10 was the set size before it
+/// became a setting, so those scenes, the shipped backbone's training data and
+/// published field results stay reproducible, and the draws never reach the
+/// validation suite's instances (40..49).
+int auxiliary_instance_count(InstanceSet set);
+
+/// Instance `index` of a category's set, for any index >= 0 (beyond the set
+/// too: tests check the seen/novel bands far past its end). Deterministic:
+/// the same arguments always give the same instance. The draws come from
+/// SeededRng(derive_seed(derive_seed(0xDFFE, category), "{set}/{index}")).
+/// Throws InputError for an unknown category (listing the known ones) or a
+/// negative index.
+ObjectInstance draw_object_instance(const std::string& category, InstanceSet set, int index);
+
+/// draw_object_instance for an index of the set: throws InputError for an
+/// index outside [0, instances_per_set(set)) (so a suite cannot silently run
+/// on instances the catalog does not declare) or an unknown category.
 ObjectInstance make_object_instance(const std::string& category, InstanceSet set, int index);
 
 /// MJCF text for the <asset> section: material "{prefix}_mat" and, for a

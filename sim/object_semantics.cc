@@ -30,8 +30,13 @@ double radial_normal(const Eigen::Vector3d& p, const Eigen::Vector3d& n) {
 }
 
 // Mug: the handle is whatever lies outside the cup's wall on the handle's
-// side in its plane; the rim is the top centimetre (where a top grasp puts
-// its fingers, inside and out); the base is the floor inside and the bottom.
+// side near its plane (y = 0): 1.5 mm beyond R clears the wall ring's box
+// corners (they bulge about 0.6 mm past R) and a contact sitting on the wall;
+// 4 mm beyond the handle radius in y takes contacts on the handle's flanks.
+// The rim is the top 8 mm, inside and out (where a top grasp puts its
+// fingertips). The base is the inside floor (its top is kFootHeight + wall +
+// 2 mm, plus 2 mm of slack) and everything at foot height (the bottom disc
+// and the foot ring). The rest, inner and outer wall, is the body.
 std::string mug_part(const ObjectInstance& o, const Eigen::Vector3d& p) {
   const double R = 0.5 * param(o, "diameter");
   const double H = param(o, "height");
@@ -84,8 +89,9 @@ std::string bowl_part(const ObjectInstance& o, const Eigen::Vector3d& p, const E
   return "wall";
 }
 
-// Box: by the face the normal leaves through, with a height band as a
-// fallback for contacts on edges.
+// Box: by the face the normal leaves through, with height bands as the
+// fallback on edges, where a contact's normal is oblique: 2 mm under the top
+// face; the bottom face (kBoxLift) and the 3 mm capsule edges below 4 mm.
 std::string box_part(const ObjectInstance& o, const Eigen::Vector3d& p, const Eigen::Vector3d& n) {
   const double sz = param(o, "size_z");
   if (n.z() > 0.7 || p.z() >= sz - 0.002) return "top";
@@ -93,8 +99,10 @@ std::string box_part(const ObjectInstance& o, const Eigen::Vector3d& p, const Ei
   return "side";
 }
 
-// Can: the narrower rims at both ends (with the lid and the bottom face);
-// the body between.
+// Can: the narrower rims at both ends with the lid and the bottom face. The
+// top rim cylinders take the top 6 mm and the bottom rim the 4 mm above the
+// foot; each band reaches 2 mm into the body so a contact on the step between
+// rim and body counts as the rim. The body is between.
 std::string can_part(const ObjectInstance& o, const Eigen::Vector3d& p) {
   const double H = param(o, "height");
   if (p.z() >= H - 0.008) return "top_rim";
@@ -102,9 +110,12 @@ std::string can_part(const ObjectInstance& o, const Eigen::Vector3d& p) {
   return "body";
 }
 
-// Basket: the bar is everything at the bar's height; the posts are the
-// capsules above the rim (below it they sit against the walls, where a hand
-// touches the wall); the rim is the top of the walls.
+// Basket: the bar is everything from the bar's underside (zbar - rh, less
+// kSlack) up, which includes the posts' rounded joints with it. The posts
+// are the capsules between the rim and the bar, within kSlack of their
+// surface; below the rim they lie inside the wall planes (centred on the
+// long walls' mid-plane), so a hand there holds the wall. The rim is the top
+// 4 mm of the walls; the walls take the rest, the bottom plate included.
 std::string basket_part(const ObjectInstance& o, const Eigen::Vector3d& p) {
   const double W = param(o, "width");
   const double H = param(o, "height");
@@ -177,7 +188,7 @@ const std::vector<std::string>& category_parts(const std::string& category) {
   auto it = kParts.find(category);
   if (it == kParts.end()) {
     std::string known;
-    for (const auto& [name, parts] : kParts) known += (known.empty() ? "" : ", ") + name;
+    for (const auto& name : object_categories()) known += (known.empty() ? "" : ", ") + name;
     throw InputError("unknown object category '" + category + "' (known: " + known + ")");
   }
   return it->second;

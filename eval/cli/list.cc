@@ -35,7 +35,8 @@ int list_everything() {
     fmt::print("  {:<16} {}\n", s, load_scene_set(s).description);
   fmt::print("object categories (seen / novel instances each):\n");
   for (const auto& c : object_categories())
-    fmt::print("  {:<16} {} / {}\n", c, instances_per_set(), instances_per_set());
+    fmt::print("  {:<16} {} / {}\n", c, instances_per_set(InstanceSet::kSeen),
+               instances_per_set(InstanceSet::kNovel));
   return 0;
 }
 

@@ -25,5 +25,6 @@ Verb add_train_backbone_verb(CLI::App& app, const std::string& command_line);
 Verb add_vis_verb(CLI::App& app);
 Verb add_fieldeval_verb(CLI::App& app);
 Verb add_transfer_verb(CLI::App& app);
+Verb add_compare_verb(CLI::App& app);
 
 }  // namespace dffeval

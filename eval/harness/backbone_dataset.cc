@@ -318,8 +318,9 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
     const int group = s / options.scenes_per_instance;
     const std::string& category = categories[group % categories.size()];
     SeededRng pick(derive_seed(options.seed, "instance/" + std::to_string(group)));
-    const ObjectInstance object = make_object_instance(
-        category, options.object_set, pick.uniform_int(0, instances_per_set() - 1));
+    const ObjectInstance object =
+        make_object_instance(category, options.object_set,
+                             pick.uniform_int(0, auxiliary_instance_count(options.object_set) - 1));
     const DrawnScene scene =
         draw_scene(spec, object, derive_seed(options.seed, "scene/" + std::to_string(s)));
     auto world = World::compose(scene);

@@ -335,9 +335,9 @@ std::vector<CategoryScenes> render_category_scenes(
       const InstanceSet other_set = suite.object_sets[k % suite.object_sets.size()];
       SeededRng rng(derive_seed(suite.seed, label + "/other_index"));
       // Another instance: never the demonstration's own object.
-      int other_index = other_set == InstanceSet::kSeen
-                            ? rng.uniform_int(0, instances_per_set() - 2)
-                            : rng.uniform_int(0, instances_per_set() - 1);
+      const int pool = auxiliary_instance_count(other_set);
+      int other_index = other_set == InstanceSet::kSeen ? rng.uniform_int(0, pool - 2)
+                                                        : rng.uniform_int(0, pool - 1);
       if (other_set == demo.source_set && other_index >= demo.source_index) ++other_index;
       std::array<SimScene, 2> pair;
       pair[0] = render_sim_scene(draw_scene(spec(scene_set), demo.source_object(),

@@ -63,6 +63,37 @@ void read_transfer(const StrictYaml& y, TransferCriteria& t) {
   y.reject_unknown_keys();
 }
 
+/// `instances: [first, last]` against every object set of the suite; a list
+/// is required so that a bare number is not mistaken for a count.
+void read_instances(const StrictYaml& y, SuiteSpec& s) {
+  InstanceSet smallest = s.object_sets.front();
+  for (const auto set : s.object_sets) {
+    if (instances_per_set(set) < instances_per_set(smallest)) smallest = set;
+  }
+  const int n = instances_per_set(smallest);
+  if (!y.has("instances")) {
+    s.first_instance = 0;
+    s.last_instance = n - 1;
+    return;
+  }
+  const StrictYaml range = y.child("instances");
+  if (!range.is_sequence() || range.node().size() != 2) {
+    y.fail("instances", "must be a list [first, last] of instance indices (inclusive)");
+  }
+  const auto bounds = range.elements();
+  s.first_instance = bounds[0].as<int>();
+  s.last_instance = bounds[1].as<int>();
+  if (s.first_instance < 0 || s.first_instance > s.last_instance) {
+    y.fail("instances",
+           fmt::format("[{}, {}]: need 0 <= first <= last", s.first_instance, s.last_instance));
+  }
+  if (s.last_instance >= n) {
+    y.fail("instances",
+           fmt::format("[{}, {}]: the {} set has {} instances (indices 0..{}, config/catalog.yaml)",
+                       s.first_instance, s.last_instance, to_string(smallest), n, n - 1));
+  }
+}
+
 }  // namespace
 
 SuiteSpec load_suite(const std::string& name_or_path) {
@@ -120,6 +151,7 @@ SuiteSpec load_suite(const std::string& name_or_path) {
   }
   if (s.object_sets.empty()) y.fail("object_sets", "no object sets");
   if (s.scene_sets.empty()) y.fail("scene_sets", "no scene sets");
+  read_instances(y, s);
   if (y.has("execution")) read_execution(y.child("execution"), s.execution);
   if (y.has("force_test")) read_force_test(y.child("force_test"), s.force_test);
   if (y.has("transfer")) read_transfer(y.child("transfer"), s.transfer);
@@ -140,6 +172,7 @@ nlohmann::json SuiteSpec::to_json() const {
   j["object_sets"] = sets;
   j["scene_sets"] = scene_sets;
   j["trials"] = trials;
+  j["instances"] = nlohmann::json::array({first_instance, last_instance});
   j["source_scene_set"] = source_scene_set;
   const auto& e = execution;
   j["execution"] = {{"pregrasp_backoff_m", e.pregrasp_backoff_m},
@@ -175,9 +208,10 @@ std::vector<Trial> expand_trials(const SuiteSpec& suite) {
           t.object_set = set;
           t.scene_set = scene;
           t.k = k;
-          // Cycle through the set's instances so every instance is used
+          // Cycle through the suite's instances so every one is used
           // equally often.
-          t.object_index = k % instances_per_set();
+          t.object_index =
+              suite.first_instance + k % (suite.last_instance - suite.first_instance + 1);
           t.id = fmt::format("{}/{}/{}/{:03d}", task, to_string(set), scene, k);
           t.seed = derive_seed(suite.seed, t.id);
           trials.push_back(t);

@@ -27,6 +27,12 @@ struct SuiteSpec {
   std::vector<std::string> scene_sets;
   /// Trials per (task, object set, scene set) cell.
   int trials = 10;
+  /// The instance indices the trials cycle through, inclusive (suite key
+  /// `instances: [first, last]`; default the whole of the smallest object
+  /// set). A range rather than the whole set so that suites can keep their
+  /// instances apart (validation.yaml uses none of the reported suites').
+  int first_instance = 0;
+  int last_instance = 0;
   /// Scene set in which every demonstration's source scene is rendered.
   std::string source_scene_set = "clean";
   ExecutionConfig execution;
@@ -54,7 +60,8 @@ struct Trial {
   InstanceSet object_set = InstanceSet::kSeen;
   std::string scene_set;
   int k = 0;
-  /// Index of the object instance within its set.
+  /// Index of the object instance within its set: first_instance + k modulo
+  /// the range's length.
   int object_index = 0;
   std::uint64_t seed = 0;
 };

@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/input_error.h"
+#include "common/project_paths.h"
+#include "sim/catalog_settings.h"
 #include "sim/world.h"
 
 namespace dffeval {
@@ -17,10 +20,18 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-std::vector<ObjectInstance> all_instances(InstanceSet set) {
+/// Instances that EveryInstanceCompilesAndRestsStably compiles and steps in
+/// MuJoCo: the first 10 (the set size before config/catalog.yaml), because
+/// the full sets would multiply that test's time by five; the other tests,
+/// which only draw, cover every instance, and the draws beyond the set are
+/// checked by SeenAndNovelStayDisjointAtAnyInstanceCount.
+constexpr int kSimulatedInstances = 10;
+
+/// The first `count` instances of every category in `set`.
+std::vector<ObjectInstance> all_instances(InstanceSet set, int count) {
   std::vector<ObjectInstance> out;
   for (const auto& category : object_categories()) {
-    for (int i = 0; i < instances_per_set(); ++i) {
+    for (int i = 0; i < count; ++i) {
       out.push_back(make_object_instance(category, set, i));
     }
   }
@@ -78,7 +89,10 @@ mjModel* load_xml(const std::string& text, std::string* err) {
 TEST(ObjectCatalogTest, CategoriesAndSets) {
   EXPECT_EQ(object_categories(),
             (std::vector<std::string>{"mug", "bottle", "bowl", "box", "can", "basket"}));
-  EXPECT_EQ(instances_per_set(), 10);
+  // The shipped sizes: the suites' instance ranges (0..39 reported, 40..49
+  // validation) need 50.
+  EXPECT_EQ(instances_per_set(InstanceSet::kSeen), 50);
+  EXPECT_EQ(instances_per_set(InstanceSet::kNovel), 50);
   EXPECT_EQ(to_string(InstanceSet::kSeen), "seen");
   EXPECT_EQ(to_string(InstanceSet::kNovel), "novel");
   EXPECT_EQ(instance_set_from_string("seen"), InstanceSet::kSeen);
@@ -101,8 +115,14 @@ TEST(ObjectCatalogTest, BadInputsThrowNamingTheValue) {
   };
   expect_input_error([] { make_object_instance("teapot", InstanceSet::kSeen, 0); },
                      {"teapot", "mug", "basket"});
-  expect_input_error([] { make_object_instance("mug", InstanceSet::kSeen, 10); }, {"10"});
+  for (InstanceSet set : {InstanceSet::kSeen, InstanceSet::kNovel}) {
+    const int n = instances_per_set(set);
+    expect_input_error([&] { make_object_instance("mug", set, n); },
+                       {std::to_string(n), "out of range", "mug/" + to_string(set)});
+  }
   expect_input_error([] { make_object_instance("mug", InstanceSet::kNovel, -1); }, {"-1"});
+  expect_input_error([] { draw_object_instance("mug", InstanceSet::kSeen, -1); }, {"-1"});
+  expect_input_error([] { draw_object_instance("teapot", InstanceSet::kSeen, 0); }, {"teapot"});
   expect_input_error([] { instance_set_from_string("unseen"); }, {"unseen", "seen", "novel"});
   expect_input_error([] { object_param_ranges("cup"); }, {"cup"});
 }
@@ -110,7 +130,7 @@ TEST(ObjectCatalogTest, BadInputsThrowNamingTheValue) {
 TEST(ObjectCatalogTest, Deterministic) {
   for (InstanceSet set : {InstanceSet::kSeen, InstanceSet::kNovel}) {
     for (const auto& category : object_categories()) {
-      for (int i = 0; i < instances_per_set(); ++i) {
+      for (int i = 0; i < instances_per_set(set); ++i) {
         const ObjectInstance a = make_object_instance(category, set, i);
         const ObjectInstance b = make_object_instance(category, set, i);
         EXPECT_EQ(a.params, b.params) << a.id();
@@ -130,8 +150,8 @@ TEST(ObjectCatalogTest, Deterministic) {
 }
 
 TEST(ObjectCatalogTest, SeenAndNovelDifferAsDocumented) {
-  const auto seen = all_instances(InstanceSet::kSeen);
-  const auto novel = all_instances(InstanceSet::kNovel);
+  const auto seen = all_instances(InstanceSet::kSeen, instances_per_set(InstanceSet::kSeen));
+  const auto novel = all_instances(InstanceSet::kNovel, instances_per_set(InstanceSet::kNovel));
   for (const auto& n : novel) {
     for (const auto& s : seen) EXPECT_NE(n.params, s.params) << n.id() << " vs " << s.id();
   }
@@ -140,7 +160,9 @@ TEST(ObjectCatalogTest, SeenAndNovelDifferAsDocumented) {
     int n_key = 0;
     for (const auto& r : ranges) n_key += r.key ? 1 : 0;
     EXPECT_EQ(n_key, 1) << category;
-    for (int i = 0; i < instances_per_set(); ++i) {
+    const int n =
+        std::min(instances_per_set(InstanceSet::kSeen), instances_per_set(InstanceSet::kNovel));
+    for (int i = 0; i < n; ++i) {
       const ObjectInstance s = make_object_instance(category, InstanceSet::kSeen, i);
       const ObjectInstance n = make_object_instance(category, InstanceSet::kNovel, i);
       ASSERT_EQ(s.params.size(), ranges.size());
@@ -174,9 +196,99 @@ TEST(ObjectCatalogTest, SeenAndNovelDifferAsDocumented) {
   }
 }
 
+// The bands hold per draw, so they must hold far beyond the shipped set size
+// (a later config/catalog.yaml may grow it): 200 indices of each set.
+TEST(ObjectCatalogTest, SeenAndNovelStayDisjointAtAnyInstanceCount) {
+  constexpr int kIndices = 200;
+  for (const auto& category : object_categories()) {
+    const auto& ranges = object_param_ranges(category);
+    const auto key = std::find_if(ranges.begin(), ranges.end(), [](auto& r) { return r.key; });
+    ASSERT_NE(key, ranges.end()) << category;
+    const auto fraction = [&](const ObjectInstance& o) {
+      return (o.params.at(key->name).get<double>() - key->lo) / (key->hi - key->lo);
+    };
+    // u is recovered from the value, so allow its rounding (1e-9 of the
+    // range is far below the 0.2 margin between the bands).
+    constexpr double kRound = 1e-9;
+    std::set<double> seen_values;
+    for (int i = 0; i < kIndices; ++i) {
+      const ObjectInstance s = draw_object_instance(category, InstanceSet::kSeen, i);
+      const double u = fraction(s);
+      EXPECT_GE(u, kSeenFractionLo - kRound) << s.id();
+      EXPECT_LE(u, kSeenFractionHi + kRound) << s.id();
+      seen_values.insert(s.params.at(key->name).get<double>());
+    }
+    for (int i = 0; i < kIndices; ++i) {
+      const ObjectInstance n = draw_object_instance(category, InstanceSet::kNovel, i);
+      const double u = fraction(n);
+      EXPECT_TRUE(u <= kSeenFractionLo + kRound || u >= kSeenFractionHi - kRound)
+          << n.id() << " u = " << u;
+      EXPECT_GE(u, -kRound) << n.id();
+      EXPECT_LE(u, 1.0 + kRound) << n.id();
+      EXPECT_EQ(seen_values.count(n.params.at(key->name).get<double>()), 0u) << n.id();
+    }
+  }
+}
+
+// make_object_instance is only the bounds check: inside the set it is the
+// draw itself, so growing the set changed no existing instance.
+TEST(ObjectCatalogTest, DrawEqualsMakeInsideTheSet) {
+  for (InstanceSet set : {InstanceSet::kSeen, InstanceSet::kNovel}) {
+    for (const auto& category : object_categories()) {
+      for (int i = 0; i < 10; ++i) {
+        const ObjectInstance a = draw_object_instance(category, set, i);
+        const ObjectInstance b = make_object_instance(category, set, i);
+        EXPECT_EQ(a.id(), b.id());
+        EXPECT_EQ(a.params, b.params) << a.id();
+        EXPECT_EQ(a.mass_kg, b.mass_kg) << a.id();
+        EXPECT_EQ(a.friction, b.friction) << a.id();
+        EXPECT_EQ(a.appearance.rgb, b.appearance.rgb) << a.id();
+      }
+    }
+  }
+}
+
+// Instances 0..9 are those of the results published before the sets became
+// a setting: index-weighted sums of their shape parameters, masses and
+// frictions, computed with the catalog of commit 20823e6 (10 instances per
+// set). Any change to the seeds or the order of draws moves a sum by far more
+// than the tolerance, which only absorbs the compiler's floating-point
+// contraction.
+TEST(ObjectCatalogTest, FirstTenInstancesAreThoseOfTheTenInstanceCatalog) {
+  struct Sums {
+    const char* category;
+    double params, mass, friction;
+  };
+  const std::vector<Sums> expected = {
+      {"mug", 263.52971358530482, 48.067299413423726, 179.10259133317641},
+      {"bottle", 69.870839940728132, 42.792494672136002, 182.51741255585355},
+      {"bowl", 138.76568875489789, 44.815465745290126, 180.91657304208667},
+      {"box", 55.061820506103672, 34.669725946472667, 181.22705306933705},
+      {"can", 37.554542001497708, 36.57172798925405, 178.37959876006815},
+      {"basket", 78.088316397903199, 38.690913206527064, 181.3647894309},
+  };
+  for (const Sums& e : expected) {
+    double params = 0, mass = 0, friction = 0;
+    for (InstanceSet set : {InstanceSet::kSeen, InstanceSet::kNovel}) {
+      for (int i = 0; i < 10; ++i) {
+        const ObjectInstance o = draw_object_instance(e.category, set, i);
+        const double w = (set == InstanceSet::kSeen ? 1 : 11) + i;
+        for (const auto& r : object_param_ranges(e.category)) {
+          params += w * o.params.at(r.name).get<double>();
+        }
+        mass += w * o.mass_kg;
+        friction += w * o.friction;
+      }
+    }
+    EXPECT_NEAR(params, e.params, 1e-12 * e.params) << e.category;
+    EXPECT_NEAR(mass, e.mass, 1e-12 * e.mass) << e.category;
+    EXPECT_NEAR(friction, e.friction, 1e-12 * e.friction) << e.category;
+  }
+}
+
 TEST(ObjectCatalogTest, GeometryConventions) {
   for (InstanceSet set : {InstanceSet::kSeen, InstanceSet::kNovel}) {
-    for (const auto& obj : all_instances(set)) {
+    for (const auto& obj : all_instances(set, instances_per_set(set))) {
       SCOPED_TRACE(obj.id());
       ASSERT_FALSE(obj.parts.empty());
       EXPECT_LE(obj.parts.size(), 40u);
@@ -226,7 +338,7 @@ TEST(ObjectCatalogTest, PartBoundsAreExact) {
 TEST(ObjectCatalogTest, EveryInstanceCompilesAndRestsStably) {
   for (const Scene& scene : scenes()) {
     for (InstanceSet set : {InstanceSet::kSeen, InstanceSet::kNovel}) {
-      for (const auto& obj : all_instances(set)) {
+      for (const auto& obj : all_instances(set, kSimulatedInstances)) {
         SCOPED_TRACE(obj.id() + " on " + scene.name);
         std::string err;
         mjModel* m = load_xml(world_xml(obj, scene), &err);
@@ -270,9 +382,9 @@ TEST(ObjectCatalogTest, SymmetricDistanceIgnoresOnlyTheCategorysSymmetries) {
   // A mug mirrored about its x-z plane (the handle's plane) is the same mug.
   const Eigen::Vector3d mirrored(a.x(), -a.y(), a.z());
   EXPECT_NEAR(symmetric_distance(a, mirrored, category_symmetry("mug")), 0.0, 1e-12);
-  EXPECT_NEAR(symmetric_distance(a, -mirrored + Eigen::Vector3d(0, 0, 2 * a.z()),
-                                 category_symmetry("box")),
-              0.0, 1e-12);
+  EXPECT_NEAR(
+      symmetric_distance(a, -mirrored + Eigen::Vector3d(0, 0, 2 * a.z()), category_symmetry("box")),
+      0.0, 1e-12);
   EXPECT_NEAR(symmetric_distance(a, mirrored, category_symmetry("unknown")), 0.04, 1e-12);
   // Never more than the plain distance.
   for (const char* c : {"mug", "box", "can", "bowl"})

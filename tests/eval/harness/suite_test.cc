@@ -49,7 +49,7 @@ std::string load_error(const std::string& name, const std::string& text) {
 
 TEST(Suite, ShippedSuitesAreListed) {
   const auto names = list_suites();
-  for (const char* s : {"smoke", "seen_objects", "novel_objects", "novel_scenes"}) {
+  for (const char* s : {"smoke", "seen_objects", "novel_objects", "novel_scenes", "validation"}) {
     EXPECT_EQ(std::count(names.begin(), names.end(), s), 1) << s;
   }
 }
@@ -71,7 +71,44 @@ TEST(Suite, SmokeSuiteLoadsWithEveryTask) {
   EXPECT_EQ(j["name"], "smoke");
   EXPECT_EQ(j["object_sets"], (nlohmann::json{"seen", "novel"}));
   EXPECT_EQ(j["trials"], 1);
+  EXPECT_EQ(j["instances"], (nlohmann::json{0, instances_per_set(InstanceSet::kSeen) - 1}));
   EXPECT_TRUE(j["execution"].contains("hold_time_s"));
+  // Its one trial per cell is on instance 0, as before the sets grew (CI
+  // results stay comparable across the change).
+  for (const Trial& t : expand_trials(s)) EXPECT_EQ(t.object_index, 0) << t.id;
+}
+
+// The reported suites are sized for ranking (README "Suites"): 320 trials
+// each, every trial of seen_objects and novel_objects on its own instance.
+TEST(Suite, ReportedSuitesHave320Trials) {
+  for (const char* name : {"seen_objects", "novel_objects", "novel_scenes"}) {
+    const SuiteSpec s = load_suite(name);
+    EXPECT_EQ(expand_trials(s).size(), 320u) << name;
+    EXPECT_EQ(s.first_instance, 0) << name;
+    EXPECT_EQ(s.last_instance, 39) << name;
+  }
+}
+
+/// Every (category, set, index) the suite's trials use.
+std::set<std::string> instances_used(const std::string& suite) {
+  std::set<std::string> used;
+  for (const Trial& t : expand_trials(load_suite(suite))) {
+    used.insert(t.category + "/" + to_string(t.object_set) + "/" + std::to_string(t.object_index));
+  }
+  return used;
+}
+
+// Settings chosen on the validation suite must not be tuned to the objects of
+// a reported table.
+TEST(Suite, ValidationSuiteSharesNoInstanceWithAReportedSuite) {
+  const auto validation = instances_used("validation");
+  // Every category has a task, and each (category, set) uses 10 instances.
+  EXPECT_EQ(validation.size(), object_categories().size() * 2u * 10u);
+  for (const char* reported : {"seen_objects", "novel_objects", "novel_scenes", "smoke"}) {
+    const auto used = instances_used(reported);
+    ASSERT_FALSE(used.empty()) << reported;
+    for (const auto& id : used) EXPECT_EQ(validation.count(id), 0u) << reported << ": " << id;
+  }
 }
 
 TEST(Suite, EveryShippedSuiteExpandsToTheFullProduct) {
@@ -108,20 +145,44 @@ TEST(Suite, TrialsCarryIdCellAndInstance) {
   EXPECT_EQ(trials[12].category, "can");
 }
 
-TEST(Suite, ObjectIndicesCycleThroughTheInstanceSet) {
+TEST(Suite, ObjectIndicesCycleThroughTheInstanceRange) {
   std::string text = kValid;
   text.replace(text.find("trials: 2"), 9, "trials: 23");
-  const auto trials = expand_trials(load_suite(suite_file("cycle", text).string()));
+  const SuiteSpec s = load_suite(suite_file("cycle", text + "instances: [3, 7]\n").string());
+  EXPECT_EQ(s.first_instance, 3);
+  EXPECT_EQ(s.last_instance, 7);
+  EXPECT_EQ(s.to_json()["instances"], (nlohmann::json{3, 7}));
+  const auto trials = expand_trials(s);
   std::map<int, int> uses;
   for (const Trial& t : trials) {
-    EXPECT_EQ(t.object_index, t.k % instances_per_set()) << t.id;
+    EXPECT_EQ(t.object_index, 3 + t.k % 5) << t.id;
     if (t.task == "mug_wrap" && t.object_set == InstanceSet::kSeen && t.scene_set == "clean") {
       ++uses[t.object_index];
     }
   }
   EXPECT_EQ(trials.back().id, "can_top/novel/shift/022");
-  ASSERT_EQ(uses.size(), static_cast<std::size_t>(instances_per_set()));
-  for (const auto& [index, n] : uses) EXPECT_GE(n, 2) << index;
+  ASSERT_EQ(uses.size(), 5u);
+  for (const auto& [index, n] : uses) EXPECT_GE(n, 4) << index;
+}
+
+TEST(Suite, InstancesFortyToFortyNineUseOnlyThose) {
+  std::string text = kValid;
+  text.replace(text.find("trials: 2"), 9, "trials: 25");
+  const auto trials =
+      expand_trials(load_suite(suite_file("late", text + "instances: [40, 49]\n").string()));
+  std::set<int> used;
+  for (const Trial& t : trials) {
+    EXPECT_GE(t.object_index, 40) << t.id;
+    EXPECT_LE(t.object_index, 49) << t.id;
+    used.insert(t.object_index);
+  }
+  EXPECT_EQ(used.size(), 10u);
+}
+
+TEST(Suite, WithoutInstancesTheWholeSetIsUsed) {
+  const SuiteSpec s = load_suite(suite_file("whole", kValid).string());
+  EXPECT_EQ(s.first_instance, 0);
+  EXPECT_EQ(s.last_instance, instances_per_set(InstanceSet::kSeen) - 1);
 }
 
 TEST(Suite, SeedsDependOnlyOnTheSuiteSeedAndTheId) {
@@ -197,6 +258,7 @@ TEST(Suite, UnknownSuiteNamesTheKnownOnes) {
 }
 
 TEST(Suite, BadSuiteFilesNameTheFileKeyAndReason) {
+  const int seen_n = instances_per_set(InstanceSet::kSeen);
   struct Case {
     const char* name;
     std::string text;
@@ -232,6 +294,23 @@ TEST(Suite, BadSuiteFilesNameTheFileKeyAndReason) {
        kValid + "execution:\n  lift_hieght_m: 0.2\n",
        {"execution_key.yaml:8", "execution.lift_hieght_m"}},
       {"syntax", "name: x\nseed: [1, 2\ntrials: 1\n", {"syntax.yaml:", "syntax error"}},
+      {"instances_reversed",
+       kValid + "instances: [5, 2]\n",
+       {"instances_reversed.yaml:7", "'instances'", "[5, 2]", "first <= last"}},
+      {"instances_beyond",
+       kValid + "instances: [0, " + std::to_string(seen_n) + "]\n",
+       {"instances_beyond.yaml:7", "'instances'", "has " + std::to_string(seen_n) + " instances",
+        "catalog.yaml"}},
+      {"instances_negative",
+       kValid + "instances: [-1, 3]\n",
+       {"instances_negative.yaml:7", "'instances'", "0 <= first"}},
+      {"instances_scalar",
+       kValid + "instances: 10\n",
+       {"instances_scalar.yaml:7", "'instances'", "list [first, last]"}},
+      {"instances_one",
+       kValid + "instances: [3]\n",
+       {"instances_one.yaml:7", "'instances'", "list [first, last]"}},
+      {"instances_type", kValid + "instances: [a, 3]\n", {"instances_type.yaml:7", "instances[0]"}},
       {"wrong_type",
        "name: x\nseed: one\ntasks: all\nobject_sets: [seen]\n"
        "scene_sets: [clean]\ntrials: 1\n",
