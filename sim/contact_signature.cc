@@ -85,16 +85,12 @@ int link_group_of_body(const World& world, int body) {
   return static_cast<int>(LinkGroup::kPalm);
 }
 
-ContactSignature read_contact_signature(const World& world, const mjData* d) {
+std::vector<ContactPoint> read_contact_points(const World& world, const mjData* d) {
   const mjModel* m = world.model();
   const int target = world.target_body();
   const ObjectInstance& object = world.scene().target.object;
-  const Eigen::Isometry3d X_WObj = world.body_pose(d, target);
-  const Eigen::Isometry3d X_ObjW = X_WObj.inverse();
-  ContactSignature s;
-  s.object_size_m = object.bounds_obj().sizes();
-  std::array<Eigen::Vector3d, kNumLinkGroups> sums;
-  sums.fill(Eigen::Vector3d::Zero());
+  const Eigen::Isometry3d X_ObjW = world.body_pose(d, target).inverse();
+  std::vector<ContactPoint> out;
   for (int i = 0; i < d->ncon; ++i) {
     const mjContact& c = d->contact[i];
     const int b1 = m->geom_bodyid[c.geom1], b2 = m->geom_bodyid[c.geom2];
@@ -110,15 +106,28 @@ ContactSignature read_contact_signature(const World& world, const mjData* d) {
     } else {
       continue;
     }
-    const int group = link_group_of_body(world, hand_body);
-    const Eigen::Vector3d p_W(c.pos[0], c.pos[1], c.pos[2]);
-    const Eigen::Vector3d n_W(c.frame[0], c.frame[1], c.frame[2]);
-    const Eigen::Vector3d p_obj = X_ObjW * p_W;
-    const Eigen::Vector3d n_obj = X_ObjW.linear() * (outward * n_W);
+    ContactPoint p;
+    p.group = static_cast<LinkGroup>(link_group_of_body(world, hand_body));
+    p.p_W = Eigen::Vector3d(c.pos[0], c.pos[1], c.pos[2]);
+    p.n_W = outward * Eigen::Vector3d(c.frame[0], c.frame[1], c.frame[2]);
+    p.p_obj = X_ObjW * p.p_W;
+    p.part = part_label(object, p.p_obj, X_ObjW.linear() * p.n_W);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+ContactSignature read_contact_signature(const World& world, const mjData* d) {
+  ContactSignature s;
+  s.object_size_m = world.scene().target.object.bounds_obj().sizes();
+  std::array<Eigen::Vector3d, kNumLinkGroups> sums;
+  sums.fill(Eigen::Vector3d::Zero());
+  for (const ContactPoint& p : read_contact_points(world, d)) {
+    const int group = static_cast<int>(p.group);
     GroupContacts& g = s.groups[group];
     ++g.contacts;
-    g.parts.insert(part_label(object, p_obj, n_obj));
-    sums[group] += p_obj;
+    g.parts.insert(p.part);
+    sums[group] += p.p_obj;
   }
   for (int i = 0; i < kNumLinkGroups; ++i) {
     if (s.groups[i].contacts > 0) s.groups[i].centroid_obj_m = sums[i] / s.groups[i].contacts;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sim/world.h"
 
@@ -52,6 +53,23 @@ struct ContactSignature {
 
 /// The link group of a hand body, or -1 for a body that is not the hand's.
 int link_group_of_body(const World& world, int body);
+
+/// One contact between a hand body and the world's target object.
+struct ContactPoint {
+  /// The contact point (midway between the surfaces), world frame, metres.
+  Eigen::Vector3d p_W = Eigen::Vector3d::Zero();
+  /// The same point in the canonical object frame, metres.
+  Eigen::Vector3d p_obj = Eigen::Vector3d::Zero();
+  /// Unit contact normal pointing out of the object, world frame.
+  Eigen::Vector3d n_W = Eigen::Vector3d::UnitZ();
+  LinkGroup group = LinkGroup::kPalm;
+  /// The object part touched (sim/object_semantics.h names).
+  std::string part;
+};
+
+/// The hand's contacts with the world's target object at the state d (after
+/// mj_forward or mj_step), in MuJoCo's contact order.
+std::vector<ContactPoint> read_contact_points(const World& world, const mjData* d);
 
 /// The signature of the hand's contacts with the world's target object at the
 /// state d (after mj_forward or mj_step).

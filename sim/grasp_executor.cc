@@ -84,6 +84,32 @@ std::array<double, kNumHandJoints> squeezed(const World& w, const Grasp& g,
   return out;
 }
 
+/// The pre-shape: fingers partly open, the thumb already rotated into
+/// opposition.
+std::array<double, kNumHandJoints> preshape(const World& w, const Grasp& g, double fraction) {
+  std::array<double, kNumHandJoints> open{};
+  const auto& names = hand_joint_names();
+  for (int i = 0; i < kNumHandJoints; ++i) {
+    const bool thumb_base = names[i] == "THJ5" || names[i] == "THJ4";
+    open[i] = thumb_base ? g.joints_rad[i] : fraction * g.joints_rad[i];
+    const auto r = w.finger_range(i);
+    open[i] = std::clamp(open[i], r[0], r[1]);
+  }
+  return open;
+}
+
+/// Why a finished, unsuccessful execution failed: the first cause in time
+/// wins (table hit, knocked away, never held, lost).
+FailureMode cause_of_failure(const ExecutionResult& r) {
+  if (r.max_table_penetration_m > 0.005 && !r.contact_after_close) {
+    return FailureMode::kHandHitTable;
+  }
+  if (!r.contact_after_close) {
+    return r.displacement_at_close_m > 0.02 ? FailureMode::kPushedAway : FailureMode::kNoContact;
+  }
+  return FailureMode::kSlipped;
+}
+
 }  // namespace
 
 double hand_penetration_m(const World& w, const mjData* d, int other_body,
@@ -127,15 +153,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
   const int overflows_before =
       d->warning[mjWARN_CONTACTFULL].number + d->warning[mjWARN_CNSTRFULL].number;
 
-  // Pre-shape: partly open fingers, thumb already rotated into opposition.
-  std::array<double, kNumHandJoints> open{};
-  const auto& names = hand_joint_names();
-  for (int i = 0; i < kNumHandJoints; ++i) {
-    const bool thumb_base = names[i] == "THJ5" || names[i] == "THJ4";
-    open[i] = thumb_base ? grasp.joints_rad[i] : cfg.preshape_fraction * grasp.joints_rad[i];
-    const auto rg = world.finger_range(i);
-    open[i] = std::clamp(open[i], rg[0], rg[1]);
-  }
+  const auto open = preshape(world, grasp, cfg.preshape_fraction);
   const auto closed = squeezed(world, grasp, open, cfg.squeeze_rad);
   Eigen::Isometry3d X_pre = grasp.X_WPalm;
   X_pre.translation() += grasp.X_WPalm.linear() * Eigen::Vector3d(0, cfg.pregrasp_backoff_m, 0);
@@ -184,6 +202,16 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     const Eigen::Vector3d moved = world.body_pose(d, target).translation() - X_WObj0.translation();
     r.displacement_at_close_m = moved.head<2>().norm();
   }
+  if (cfg.stop_after_close) {
+    r.object_lift_m = world.body_pose(d, target).translation().z() - rest_z;
+    if (!ok) {
+      r.failure = FailureMode::kSimError;
+      r.detail = "simulation diverged (NaN or object speed above limit)";
+    }
+    r.wall_time_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    return r;
+  }
   // Lift straight up, then hold.
   const int n_lift = std::max(1, static_cast<int>(cfg.lift_time_s / dt));
   for (int k = 1; k <= n_lift && ok; ++k) {
@@ -214,17 +242,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     r.contacts_held = read_contact_signature(world, d);
     r.object_lift_m = world.body_pose(d, target).translation().z() - rest_z;
     r.success = r.contact_at_end && r.object_lift_m >= cfg.success_height_m;
-    if (!r.success) {
-      // The first cause in time wins: table hit, knocked away, never held, lost.
-      if (r.max_table_penetration_m > 0.005 && !r.contact_after_close) {
-        r.failure = FailureMode::kHandHitTable;
-      } else if (!r.contact_after_close) {
-        r.failure =
-            r.displacement_at_close_m > 0.02 ? FailureMode::kPushedAway : FailureMode::kNoContact;
-      } else {
-        r.failure = FailureMode::kSlipped;
-      }
-    }
+    if (!r.success) r.failure = cause_of_failure(r);
   }
   r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   return r;

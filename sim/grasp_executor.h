@@ -33,6 +33,11 @@ struct ExecutionConfig {
   double success_height_m = 0.1;
   /// A trial whose object moves faster than this is unstable, m/s.
   double max_object_speed_m_s = 20.0;
+  /// Return right after the fingers closed and settled: for pictures. The
+  /// result then has contacts_closed, the closing's measurements and
+  /// object_lift_m at that moment, and no verdict (success false, failure
+  /// kNone unless the simulation failed).
+  bool stop_after_close = false;
 };
 
 enum class FailureMode {

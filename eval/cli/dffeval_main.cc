@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
       add_list_verb(app),     add_render_verb(app),
       add_demo_verb(app),     add_train_backbone_verb(app, command_line),
       add_vis_verb(app),      add_fieldeval_verb(app),
-      add_transfer_verb(app), add_compare_verb(app)};
+      add_transfer_verb(app), add_compare_verb(app),
+      add_judge_vis_verb(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

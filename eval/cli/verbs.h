@@ -26,5 +26,6 @@ Verb add_vis_verb(CLI::App& app);
 Verb add_fieldeval_verb(CLI::App& app);
 Verb add_transfer_verb(CLI::App& app);
 Verb add_compare_verb(CLI::App& app);
+Verb add_judge_vis_verb(CLI::App& app);
 
 }  // namespace dffeval

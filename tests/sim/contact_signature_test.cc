@@ -69,5 +69,35 @@ TEST(ContactSignature, AHandPushedIntoABoxTouchesItsTopFromAbove) {
   EXPECT_TRUE(touched);
 }
 
+TEST(ContactSignature, ContactPointsAreWhatTheSignatureSums) {
+  const ObjectInstance box = make_object_instance("box", InstanceSet::kSeen, 0);
+  const Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
+  const auto world = World::compose(draw_scene(load_scene_set("clean"), box, 1, &X_WObj));
+  const MjDataPtr d = world->make_settled_data();
+  EXPECT_TRUE(read_contact_points(*world, d.get()).empty());  // hand parked
+  Eigen::Isometry3d X_WPalm = Eigen::Isometry3d::Identity();
+  X_WPalm.linear() << 1, 0, 0, 0, 0, 1, 0, -1, 0;  // flat over the box, back down
+  const Eigen::Isometry3d X_WBox = world->body_pose(d.get(), world->target_body());
+  const double top = X_WBox.translation().z() + box.bounds_obj().max().z();
+  std::vector<ContactPoint> points;
+  for (double z = top + 0.1; z > top - 0.05 && points.empty(); z -= 0.002) {
+    X_WPalm.translation() = Eigen::Vector3d(0, 0, z);
+    world->teleport_hand(d.get(), X_WPalm, {});
+    points = read_contact_points(*world, d.get());
+  }
+  ASSERT_FALSE(points.empty());
+  const ContactSignature s = read_contact_signature(*world, d.get());
+  std::array<int, kNumLinkGroups> counts{};
+  for (const ContactPoint& p : points) {
+    ++counts[static_cast<int>(p.group)];
+    EXPECT_TRUE(s.group(p.group).parts.count(p.part)) << p.part;
+    EXPECT_EQ(p.part, "top");
+    EXPECT_NEAR(p.p_W.z(), top, 0.006);
+    EXPECT_TRUE(p.p_obj.isApprox(X_WBox.inverse() * p.p_W, 1e-9));
+    EXPECT_GT(p.n_W.z(), 0.9) << "the normal points out of the top, up";
+  }
+  for (int g = 0; g < kNumLinkGroups; ++g) EXPECT_EQ(counts[g], s.groups[g].contacts) << g;
+}
+
 }  // namespace
 }  // namespace dffeval

@@ -1,5 +1,6 @@
 // Grasp execution: an empty grasp fails with no_contact; a NaN-free
-// simulation of a real grasp reports its penetration.
+// simulation of a real grasp reports its penetration; stopping after the
+// close (for pictures) is the same simulation cut short.
 
 #include "sim/grasp_executor.h"
 
@@ -38,6 +39,49 @@ TEST(GraspExecutor, HandThroughTheTableIsReported) {
   EXPECT_FALSE(r.success);
   EXPECT_GT(r.initial_table_penetration_m, 0.005);
   EXPECT_EQ(r.failure, FailureMode::kHandHitTable);
+}
+
+TEST(GraspExecutor, StopAfterCloseReturnsBeforeTheLiftWithTheSameClosedContacts) {
+  const ObjectInstance box = make_object_instance("box", InstanceSet::kSeen, 0);
+  const Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
+  auto world = World::compose(draw_scene(load_scene_set("clean"), box, 1, &X_WObj));
+  const MjDataPtr settled = world->make_settled_data();
+  // Palm down (palmar -y to world -z) on the top, so that closing leaves
+  // contacts to compare.
+  Grasp g;
+  g.X_WPalm.linear() << 1, 0, 0, 0, 0, -1, 0, 1, 0;
+  const MjDataPtr probe = world->make_data();
+  mj_copyData(probe.get(), world->model(), settled.get());
+  const double top = box.bounds_obj().max().z();
+  for (double z = top + 0.1; z > top - 0.05; z -= 0.002) {
+    g.X_WPalm.translation() = Eigen::Vector3d(0, 0, z);
+    world->teleport_hand(probe.get(), g.X_WPalm, g.joints_rad);
+    if (hand_penetration_m(*world, probe.get(), world->target_body()) > 0.0) break;
+  }
+  g.X_WPalm.translation().z() -= 0.004;  // pressed in, so the palm stays on the top
+
+  ExecutionConfig stop;
+  stop.stop_after_close = true;
+  const MjDataPtr a = world->make_data();
+  mj_copyData(a.get(), world->model(), settled.get());
+  const ExecutionResult closed = execute_grasp(*world, a.get(), g, stop);
+  const MjDataPtr b = world->make_data();
+  mj_copyData(b.get(), world->model(), settled.get());
+  const ExecutionResult full = execute_grasp(*world, b.get(), g);
+
+  const double settle_s = stop.close_time_s / 3;
+  EXPECT_LT(closed.sim_time_s, stop.approach_time_s + stop.close_time_s + settle_s + 0.01);
+  EXPECT_GT(closed.sim_time_s, stop.approach_time_s + stop.close_time_s);
+  EXPECT_GT(full.sim_time_s, closed.sim_time_s + stop.lift_time_s + stop.hold_time_s - 0.01);
+  EXPECT_NEAR(closed.object_lift_m, 0.0, 2e-3);
+  EXPECT_FALSE(closed.success);
+  EXPECT_EQ(closed.failure, FailureMode::kNone);
+  EXPECT_TRUE(closed.contact_after_close);
+  ASSERT_FALSE(closed.contacts_closed.empty());
+  // Up to the end of closing both runs are the same simulation.
+  EXPECT_EQ(closed.contacts_closed.to_json(), full.contacts_closed.to_json());
+  EXPECT_DOUBLE_EQ(closed.displacement_at_close_m, full.displacement_at_close_m);
+  EXPECT_TRUE(closed.contacts_held.empty());
 }
 
 }  // namespace
