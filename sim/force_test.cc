@@ -9,10 +9,25 @@ nlohmann::json ForceTestResult::to_json() const {
     p.push_back({{"direction", push.direction},
                  {"held", push.held},
                  {"max_translation_m", push.max_translation_m},
-                 {"max_rotation_deg", push.max_rotation_deg}});
+                 {"max_rotation_deg", push.max_rotation_deg},
+                 {"duration_s", push.duration_s}});
   }
   return {{"holds", holds}, {"force_n", force_n}, {"pushes", p}, {"detail", detail}};
 }
+
+namespace {
+/// True when the motion `moved` over the last window, continued at the same
+/// rate for the `remaining_s` of the push, keeps the object inside both
+/// bounds.
+bool at_rest(const Eigen::Isometry3d& moved, double window_s, double remaining_s,
+             const ForcePush& push, const ForceTestConfig& config) {
+  const double creep_m = moved.translation().norm() / window_s * remaining_s;
+  const double creep_deg =
+      Eigen::AngleAxisd(moved.rotation()).angle() * 180.0 / M_PI / window_s * remaining_s;
+  return push.max_translation_m + creep_m < config.max_translation_m &&
+         push.max_rotation_deg + creep_deg < config.max_rotation_deg;
+}
+}  // namespace
 
 ForceTestResult run_force_test(const World& world, const mjData* held,
                                const ForceTestConfig& config) {
@@ -26,6 +41,8 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
   const double dt = m->opt.timestep;
   const int n_ramp = std::max(1, static_cast<int>(std::lround(config.ramp_time_s / dt)));
   const int n_total = n_ramp + std::max(0, static_cast<int>(std::lround(config.hold_time_s / dt)));
+  const int n_window = std::max(1, static_cast<int>(std::lround(config.settle_window_s / dt)));
+  const double window_s = n_window * dt;
   const MjDataPtr scratch = world.make_data();
   mjData* d = scratch.get();
   const char* names[6] = {"+x", "-x", "+y", "-y", "+z", "-z"};
@@ -37,6 +54,7 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
     ForcePush push;
     push.direction = names[k];
     push.held = true;
+    Eigen::Isometry3d X_PalmObj_window = X_PalmObj0;
     for (int step = 1; step <= n_total; ++step) {
       const double s = std::min(1.0, static_cast<double>(step) / n_ramp);
       const Eigen::Vector3d f = s * s * (3 - 2 * s) * r.force_n * dir;  // smooth ramp
@@ -44,6 +62,7 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
       for (int i = 0; i < 3; ++i) d->xfrc_applied[6 * target + i] = f[i];
       mj_step(m, d);
       r.sim_time_s += dt;
+      push.duration_s += dt;
       if (!state_is_finite(m, d)) {
         push.held = false;
         r.detail = "simulation diverged during the " + push.direction + " push";
@@ -59,6 +78,13 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
           push.max_rotation_deg >= config.max_rotation_deg) {
         push.held = false;
         break;
+      }
+      if (config.stop_when_settled && step >= n_ramp && (step - n_ramp) % n_window == 0) {
+        if (step > n_ramp && at_rest(X_PalmObj_window.inverse() * X_PalmObj, window_s,
+                                     (n_total - step) * dt, push, config)) {
+          break;
+        }
+        X_PalmObj_window = X_PalmObj;
       }
     }
     r.holds = push.held;

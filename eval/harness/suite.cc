@@ -41,6 +41,8 @@ void read_force_test(const StrictYaml& y, ForceTestConfig& f) {
   f.hold_time_s = y.get_or("hold_time_s", f.hold_time_s);
   f.max_translation_m = y.get_or("max_translation_m", f.max_translation_m);
   f.max_rotation_deg = y.get_or("max_rotation_deg", f.max_rotation_deg);
+  f.stop_when_settled = y.get_or("stop_when_settled", f.stop_when_settled);
+  f.settle_window_s = y.get_or("settle_window_s", f.settle_window_s);
   if (!(f.force_multiple_of_weight >= 0.0 && f.force_multiple_of_weight <= 100.0)) {
     y.fail("force_multiple_of_weight", "must be in [0, 100]");
   }
@@ -49,6 +51,9 @@ void read_force_test(const StrictYaml& y, ForceTestConfig& f) {
   }
   if (!(f.max_translation_m > 0.0)) y.fail("max_translation_m", "must be > 0");
   if (!(f.max_rotation_deg > 0.0)) y.fail("max_rotation_deg", "must be > 0");
+  if (!(f.settle_window_s > 0.0 && f.settle_window_s <= 1.0)) {
+    y.fail("settle_window_s", "must be in (0, 1] seconds");
+  }
   y.reject_unknown_keys();
 }
 
@@ -189,7 +194,9 @@ nlohmann::json SuiteSpec::to_json() const {
                      {"ramp_time_s", f.ramp_time_s},
                      {"hold_time_s", f.hold_time_s},
                      {"max_translation_m", f.max_translation_m},
-                     {"max_rotation_deg", f.max_rotation_deg}};
+                     {"max_rotation_deg", f.max_rotation_deg},
+                     {"stop_when_settled", f.stop_when_settled},
+                     {"settle_window_s", f.settle_window_s}};
   j["transfer"] = transfer.to_json();
   return j;
 }

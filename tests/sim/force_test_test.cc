@@ -38,6 +38,7 @@ TEST(ForceTest, APushBelowFrictionHoldsInEveryDirectionAndLeavesTheStateAlone) {
   const double qpos0 = d->qpos[0];
   ForceTestConfig config;
   config.force_multiple_of_weight = 0.3;  // below the catalog's friction (>= 0.7)
+  config.stop_when_settled = false;
   const ForceTestResult r = run_force_test(*world, d.get(), config);
   EXPECT_TRUE(r.holds) << r.to_json().dump();
   ASSERT_EQ(r.pushes.size(), 6u);
@@ -51,6 +52,34 @@ TEST(ForceTest, APushBelowFrictionHoldsInEveryDirectionAndLeavesTheStateAlone) {
   const auto j = r.to_json();
   EXPECT_EQ(j["pushes"].size(), 6u);
   EXPECT_EQ(j["holds"], true);
+}
+
+TEST(ForceTest, StoppingWhenSettledKeepsTheVerdictAtAFractionOfTheCost) {
+  const auto world = box_world();
+  const MjDataPtr d = world->make_settled_data();
+  for (const double multiple : {0.3, 1.0}) {
+    ForceTestConfig full;
+    full.force_multiple_of_weight = multiple;
+    full.stop_when_settled = false;
+    ForceTestConfig early = full;
+    early.stop_when_settled = true;
+    const ForceTestResult a = run_force_test(*world, d.get(), full);
+    const ForceTestResult b = run_force_test(*world, d.get(), early);
+    EXPECT_EQ(a.holds, b.holds) << multiple;
+    ASSERT_EQ(a.pushes.size(), b.pushes.size()) << multiple;
+    for (std::size_t i = 0; i < a.pushes.size(); ++i) {
+      EXPECT_EQ(a.pushes[i].held, b.pushes[i].held) << a.pushes[i].direction;
+      EXPECT_LE(b.pushes[i].max_translation_m, a.pushes[i].max_translation_m + 1e-9);
+      EXPECT_NEAR(b.pushes[i].max_translation_m, a.pushes[i].max_translation_m, 0.002);
+    }
+    if (a.holds) {
+      // At rest: every push ends one window after the ramp.
+      EXPECT_LT(b.sim_time_s, 0.5 * a.sim_time_s);
+      for (const auto& p : b.pushes) EXPECT_LT(p.duration_s, full.ramp_time_s + 0.2);
+    } else {
+      EXPECT_LE(b.sim_time_s, a.sim_time_s + 1e-9);
+    }
+  }
 }
 
 }  // namespace
