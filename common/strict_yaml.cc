@@ -6,12 +6,43 @@
 #include <sstream>
 
 namespace dffeval {
+namespace {
+
+/// yaml-cpp keeps both entries of a repeated key and lookups see only the
+/// first, so the second would be ignored without a word.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& origin,
+                           const std::string& path) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      const std::string sub = path.empty() ? key : path + "." + key;
+      if (!seen.insert(key).second) {
+        throw InputError(fmt::format("{}:{}: key '{}': duplicate key (given twice in one mapping)",
+                                     origin, kv.first.Mark().line + 1, sub));
+      }
+      reject_duplicate_keys(kv.second, origin, sub);
+    }
+  } else if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      reject_duplicate_keys(node[i], origin, fmt::format("{}[{}]", path, i));
+    }
+  }
+}
+
+}  // namespace
 
 StrictYaml StrictYaml::load_file(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) {
     throw InputError(fmt::format("{}: file not found", file.string()));
   }
+  // Reading a directory yields no bytes, which then reads as an empty
+  // document: say what is wrong instead.
+  if (std::filesystem::is_directory(file)) {
+    throw InputError(fmt::format("{}: is a directory, expected a YAML file", file.string()));
+  }
   std::ifstream in(file);
+  if (!in) throw InputError(fmt::format("{}: cannot open for reading", file.string()));
   std::stringstream text;
   text << in.rdbuf();
   return load_string(text.str(), file.string());
@@ -23,6 +54,7 @@ StrictYaml StrictYaml::load_string(const std::string& text, const std::string& o
     if (!root.IsDefined() || root.IsNull()) {
       throw InputError(fmt::format("{}: empty YAML document", origin));
     }
+    reject_duplicate_keys(root, origin, "");
     return StrictYaml(root, origin, "");
   } catch (const YAML::ParserException& e) {
     throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1,

@@ -16,6 +16,35 @@ namespace {
 
 constexpr double kDepthUnitM = 0.001;
 
+/// The depth image's 16-bit big-endian samples. lodepng would widen an 8-bit
+/// PNG to 16 bits without a word (a depth of at most 255 mm) or refuse a
+/// colour one in its own words, so the header is checked first.
+std::vector<unsigned char> read_depth_png(const std::filesystem::path& file, unsigned* w,
+                                          unsigned* h) {
+  std::vector<unsigned char> png;
+  if (unsigned err = lodepng::load_file(png, file.string())) {
+    throw InputError(
+        fmt::format("{}: cannot read depth PNG: {}", file.string(), lodepng_error_text(err)));
+  }
+  lodepng::State state;
+  if (unsigned err = lodepng_inspect(w, h, &state, png.data(), png.size())) {
+    throw InputError(
+        fmt::format("{}: cannot read depth PNG: {}", file.string(), lodepng_error_text(err)));
+  }
+  const LodePNGColorMode& c = state.info_png.color;
+  if (c.bitdepth != 16 || c.colortype != LCT_GREY) {
+    throw InputError(fmt::format(
+        "{}: depth must be a 16-bit PNG in millimetres (one grey channel), this one is {}-bit {}",
+        file.string(), c.bitdepth, c.colortype == LCT_GREY ? "grey" : "colour"));
+  }
+  std::vector<unsigned char> raw;
+  if (unsigned err = lodepng::decode(raw, *w, *h, png, LCT_GREY, 16)) {
+    throw InputError(fmt::format("{}: cannot read 16-bit depth PNG: {}", file.string(),
+                                 lodepng_error_text(err)));
+  }
+  return raw;
+}
+
 }  // namespace
 
 void write_rgb_png(const std::filesystem::path& file, int width, int height,
@@ -94,7 +123,11 @@ Observation load_observation(const std::filesystem::path& dir) {
       }
       for (int r = 0; r < 3; ++r)
         for (int c = 0; c < 3; ++c) v.K(r, c) = K[3 * r + c];
-      v.X_WC = pose_from_json(vj.at("X_WC"));
+      try {
+        v.X_WC = pose_from_json(vj.at("X_WC"), "X_WC");
+      } catch (const InputError& e) {
+        throw InputError(fmt::format("{}: view '{}': {}", where, v.name, e.what()));
+      }
 
       const auto rgb_file = dir / vj.at("rgb").get<std::string>();
       int w = 0, h = 0, n = 0;
@@ -109,12 +142,8 @@ Observation load_observation(const std::filesystem::path& dir) {
                                      rgb_file.string(), w, h, v.width, v.height));
       }
       const auto depth_file = dir / vj.at("depth").get<std::string>();
-      std::vector<unsigned char> raw;
       unsigned dw = 0, dh = 0;
-      if (unsigned err = lodepng::decode(raw, dw, dh, depth_file.string(), LCT_GREY, 16)) {
-        throw InputError(fmt::format("{}: cannot read 16-bit depth PNG: {}", depth_file.string(),
-                                     lodepng_error_text(err)));
-      }
+      const std::vector<unsigned char> raw = read_depth_png(depth_file, &dw, &dh);
       if (static_cast<int>(dw) != v.width || static_cast<int>(dh) != v.height) {
         throw InputError(fmt::format("{}: depth is {}x{}, cameras.json says {}x{}",
                                      depth_file.string(), dw, dh, v.width, v.height));

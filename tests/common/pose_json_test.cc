@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/input_error.h"
 #include "common/seeded_rng.h"
 
 namespace dffeval {
@@ -90,14 +91,38 @@ TEST(PoseJson, MissingOrMistypedKeysThrow) {
   text_entry["quat_wxyz"][1] = "x";
   EXPECT_THROW(pose_from_json(text_entry), nlohmann::json::exception);
   EXPECT_THROW(pose_from_json(nlohmann::json::array({1, 2, 3})), nlohmann::json::exception);
-  // Too few entries must not read past the list (the check comes from the
-  // vector, so any standard exception).
+}
+
+std::string input_error_of(const nlohmann::json& j, const std::string& key) {
+  try {
+    pose_from_json(j, key);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(PoseJson, WrongLengthsNonFiniteNumbersAndZeroQuaternionsNameTheKey) {
+  const nlohmann::json good = pose_to_json(Eigen::Isometry3d::Identity());
   nlohmann::json short_pos = good;
   short_pos["pos"] = {1.0, 2.0};
-  EXPECT_THROW(pose_from_json(short_pos), std::exception);
+  EXPECT_EQ(input_error_of(short_pos, "X_WC"),
+            "key 'X_WC.pos': expected 3 numbers [x, y, z], got 2");
   nlohmann::json short_quat = good;
   short_quat["quat_wxyz"] = {1.0, 0.0, 0.0};
-  EXPECT_THROW(pose_from_json(short_quat), std::exception);
+  EXPECT_EQ(input_error_of(short_quat, "X_WC"),
+            "key 'X_WC.quat_wxyz': expected 4 numbers [w, x, y, z], got 3");
+  nlohmann::json nan_pos = good;
+  nan_pos["pos"][1] = std::nan("");
+  EXPECT_EQ(input_error_of(nan_pos, "X_WC"), "key 'X_WC.pos': numbers must be finite");
+  nlohmann::json inf_quat = good;
+  inf_quat["quat_wxyz"][0] = HUGE_VAL;
+  EXPECT_EQ(input_error_of(inf_quat, "X_WC"), "key 'X_WC.quat_wxyz': numbers must be finite");
+  nlohmann::json zero_quat = good;
+  zero_quat["quat_wxyz"] = {0.0, 0.0, 0.0, 0.0};
+  EXPECT_EQ(input_error_of(zero_quat, "X_WC"),
+            "key 'X_WC.quat_wxyz': zero quaternion (no rotation)");
+  EXPECT_EQ(input_error_of(good, "X_WC"), "");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/seeded_rng.h"
+#include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
 namespace {
@@ -37,6 +38,21 @@ TEST(StrictYaml, SyntaxErrorAndWrongTypeAreInputErrors) {
   EXPECT_NE(error_of([&] { y.get<int>("missing"); }).find("missing"), std::string::npos);
   EXPECT_NE(error_of([] { StrictYaml::load_file("/no/such/file.yaml"); }).find("not found"),
             std::string::npos);
+}
+
+TEST(StrictYaml, DuplicateKeyNamesFileLineAndKeyPath) {
+  const std::string top = error_of([] { StrictYaml::load_string("a: 1\nb: 2\na: 3\n", "d.yaml"); });
+  EXPECT_NE(top.find("d.yaml:3: key 'a': duplicate key"), std::string::npos) << top;
+  const std::string nested =
+      error_of([] { StrictYaml::load_string("list:\n  - x: 1\n    y: 2\n    x: 3\n", "n.yaml"); });
+  EXPECT_NE(nested.find("n.yaml:4: key 'list[0].x': duplicate key"), std::string::npos) << nested;
+  EXPECT_EQ(error_of([] { StrictYaml::load_string("a: {x: 1}\nb: {x: 2}\n", "ok.yaml"); }), "");
+}
+
+TEST(StrictYaml, ADirectoryIsNamedAsOne) {
+  const auto dir = fixtures::fresh_temp_dir("strict_yaml_dir");
+  const std::string e = error_of([&] { StrictYaml::load_file(dir); });
+  EXPECT_NE(e.find(dir.string() + ": is a directory"), std::string::npos) << e;
 }
 
 TEST(SeededRng, DeterministicAndLabelSensitive) {

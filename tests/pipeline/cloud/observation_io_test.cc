@@ -4,9 +4,11 @@
 #include "pipeline/cloud/observation_io.h"
 
 #include <gtest/gtest.h>
+#include <lodepng.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "common/input_error.h"
 #include "tests/fixtures/synthetic_views.h"
@@ -42,6 +44,53 @@ TEST(ObservationIo, RoundTripKeepsDepthToOneMillimetre) {
     EXPECT_NE(std::string(e.what()).find("cam0_depth.png"), std::string::npos) << e.what();
   }
   EXPECT_THROW(load_observation(dir / "nope"), InputError);
+  std::filesystem::remove_all(dir);
+}
+
+std::string load_error(const std::filesystem::path& dir) {
+  try {
+    load_observation(dir);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ObservationIo, AnEightBitDepthPngIsNamedAsSuch) {
+  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_8bit";
+  std::filesystem::remove_all(dir);
+  Observation obs;
+  obs.views.push_back(ramp_view());
+  save_observation(obs, dir, {});
+  const auto& v = obs.views[0];
+  const std::vector<unsigned char> grey(static_cast<std::size_t>(v.width) * v.height, 200);
+  ASSERT_EQ(
+      lodepng::encode((dir / "cam0_depth.png").string(), grey, v.width, v.height, LCT_GREY, 8), 0u);
+  const std::string e = load_error(dir);
+  EXPECT_NE(e.find("cam0_depth.png: depth must be a 16-bit PNG in millimetres"), std::string::npos)
+      << e;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ObservationIo, AZeroOrShortCameraQuaternionNamesFileViewAndKey) {
+  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_quat";
+  std::filesystem::remove_all(dir);
+  Observation obs;
+  obs.views.push_back(ramp_view());
+  save_observation(obs, dir, {});
+  const auto file = dir / "cameras.json";
+  nlohmann::json meta = load_capture_metadata(dir);
+  const std::string name = meta["views"][0]["name"];
+  meta["views"][0]["X_WC"]["quat_wxyz"] = {0, 0, 0, 0};
+  std::ofstream(file) << meta.dump();
+  std::string e = load_error(dir);
+  EXPECT_NE(e.find(file.string() + ": view '" + name + "': key 'X_WC.quat_wxyz': zero quaternion"),
+            std::string::npos)
+      << e;
+  meta["views"][0]["X_WC"]["quat_wxyz"] = {1, 0};
+  std::ofstream(file) << meta.dump();
+  e = load_error(dir);
+  EXPECT_NE(e.find("key 'X_WC.quat_wxyz': expected 4 numbers"), std::string::npos) << e;
   std::filesystem::remove_all(dir);
 }
 
