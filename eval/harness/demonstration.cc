@@ -4,11 +4,13 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
 #include "common/strict_yaml.h"
+#include "hand/hand_model.h"
 
 namespace dffeval {
 
@@ -18,6 +20,59 @@ Grasp Demonstration::grasp_in_world(const Eigen::Isometry3d& X_WObj) const {
   g.joints_rad = joints_rad;
   return g;
 }
+
+namespace {
+
+/// A demo's palm sits on its object: further than this from the object's
+/// origin it is a typo (a value in millimetres, say).
+constexpr double kMaxPalmOffsetM = 1.0;
+/// Demos record the joints where MuJoCo's soft limits let the closing
+/// fingers settle, which is past a limit by up to 0.07 rad in the shipped
+/// ones (bowl_rim's LFJ5); a typo is far larger.
+constexpr double kJointRangeSlackRad = 0.1;
+
+/// A list of n finite numbers at `key` of `node`.
+std::vector<double> finite_numbers(const StrictYaml& node, const std::string& key, std::size_t n,
+                                   const std::string& layout) {
+  const auto v = node.get<std::vector<double>>(key);
+  if (v.size() != n) node.fail(key, fmt::format("expected {} numbers {}", n, layout));
+  for (double x : v) {
+    if (!std::isfinite(x)) node.fail(key, "numbers must be finite (no .nan or .inf)");
+  }
+  return v;
+}
+
+void read_palm_pose(const StrictYaml& pose, Demonstration* d) {
+  const auto p = finite_numbers(pose, "pos", 3, "[x, y, z] (metres)");
+  const auto q = finite_numbers(pose, "quat_wxyz", 4, "[w, x, y, z]");
+  pose.reject_unknown_keys();
+  if (Eigen::Vector3d(p[0], p[1], p[2]).norm() > kMaxPalmOffsetM) {
+    pose.fail("pos", fmt::format("palm more than {} m from the object's origin", kMaxPalmOffsetM));
+  }
+  const Eigen::Quaterniond quat(q[0], q[1], q[2], q[3]);
+  if (!(quat.norm() > 1e-6)) pose.fail("quat_wxyz", "zero quaternion (no rotation)");
+  d->X_ObjPalm.setIdentity();
+  d->X_ObjPalm.translation() = Eigen::Vector3d(p[0], p[1], p[2]);
+  d->X_ObjPalm.linear() = quat.normalized().toRotationMatrix();
+}
+
+void read_joints(const StrictYaml& joints, Demonstration* d) {
+  // The one hand description (assets/shadow_hand.xml) gives the ranges.
+  static const HandModel hand = HandModel::load();
+  const auto& names = hand_joint_names();
+  for (int i = 0; i < kNumHandJoints; ++i) {
+    const double q = joints.get<double>(names[i]);
+    if (!std::isfinite(q)) joints.fail(names[i], "must be a finite angle (radians)");
+    const double lo = hand.joint_lower()[i], hi = hand.joint_upper()[i];
+    if (q < lo - kJointRangeSlackRad || q > hi + kJointRangeSlackRad) {
+      joints.fail(names[i], fmt::format("{} rad is outside the joint's range [{}, {}]", q, lo, hi));
+    }
+    d->joints_rad[i] = q;
+  }
+  joints.reject_unknown_keys();
+}
+
+}  // namespace
 
 std::vector<std::string> list_tasks() { return list_yaml_names("assets/demos"); }
 
@@ -44,20 +99,13 @@ Demonstration load_demonstration(const std::string& task_or_path) {
   const StrictYaml src = y.child("source");
   d.source_set = instance_set_from_string(src.get<std::string>("set"));
   d.source_index = src.get<int>("index");
+  if (d.source_index < 0 || d.source_index >= instances_per_set(d.source_set)) {
+    src.fail("index", fmt::format("must be in [0, {}) (instances of the {} set)",
+                                  instances_per_set(d.source_set), to_string(d.source_set)));
+  }
   src.reject_unknown_keys();
-  const StrictYaml pose = y.child("palm_in_object");
-  const auto p = pose.get<std::vector<double>>("pos");
-  const auto q = pose.get<std::vector<double>>("quat_wxyz");
-  if (p.size() != 3) pose.fail("pos", "expected 3 numbers (metres)");
-  if (q.size() != 4) pose.fail("quat_wxyz", "expected 4 numbers (w, x, y, z)");
-  pose.reject_unknown_keys();
-  d.X_ObjPalm.setIdentity();
-  d.X_ObjPalm.translation() = Eigen::Vector3d(p[0], p[1], p[2]);
-  d.X_ObjPalm.linear() = Eigen::Quaterniond(q[0], q[1], q[2], q[3]).normalized().toRotationMatrix();
-  const StrictYaml joints = y.child("joints_rad");
-  const auto& names = hand_joint_names();
-  for (int i = 0; i < kNumHandJoints; ++i) d.joints_rad[i] = joints.get<double>(names[i]);
-  joints.reject_unknown_keys();
+  read_palm_pose(y.child("palm_in_object"), &d);
+  read_joints(y.child("joints_rad"), &d);
   y.reject_unknown_keys();
   return d;
 }

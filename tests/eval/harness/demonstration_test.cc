@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "common/input_error.h"
+#include "common/project_paths.h"
 
 namespace dffeval {
 namespace {
@@ -38,6 +40,60 @@ TEST(Demonstration, BadFilesAreNamed) {
   EXPECT_THROW(load_demonstration("no_such_task"), InputError);
   std::filesystem::remove_all(dir);
 }
+
+/// A shipped demo with one line replaced, and the error it must give.
+struct BadDemo {
+  std::string line, replacement;
+  int error_line;
+  std::string key, reason;
+};
+
+class DemonstrationRejects : public ::testing::TestWithParam<BadDemo> {};
+
+TEST_P(DemonstrationRejects, WithFileLineAndKey) {
+  const BadDemo& bad = GetParam();
+  std::ifstream in(project_root() / "assets" / "demos" / "can_wrap.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string yaml = text.str();
+  const auto at = yaml.find(bad.line);
+  ASSERT_NE(at, std::string::npos) << bad.line;
+  yaml.replace(at, bad.line.size(), bad.replacement);
+  const auto dir = std::filesystem::temp_directory_path() / "dffeval_demo_rejects";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "demo.yaml";
+  std::ofstream(file) << yaml;
+  std::string message;
+  try {
+    load_demonstration(file.string());
+  } catch (const InputError& e) {
+    message = e.what();
+  }
+  const std::string where =
+      file.string() + ":" + std::to_string(bad.error_line) + ": key '" + bad.key + "'";
+  EXPECT_NE(message.find(where), std::string::npos) << message;
+  EXPECT_NE(message.find(bad.reason), std::string::npos) << message;
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, DemonstrationRejects,
+    ::testing::Values(BadDemo{"FFJ3: 0.851368", "FFJ3: .nan", 13, "joints_rad.FFJ3", "finite"},
+                      BadDemo{"FFJ3: 0.851368", "FFJ3: .inf", 13, "joints_rad.FFJ3", "finite"},
+                      BadDemo{"THJ1: 1.04624e-08", "THJ1: 0.3", 33, "joints_rad.THJ1",
+                              "outside the joint's range"},
+                      BadDemo{"FFJ3: 0.851368", "FFJ3: 9", 13, "joints_rad.FFJ3",
+                              "outside the joint's range"},
+                      BadDemo{"quat_wxyz: [0.5, 0.5, -0.5, 0.5]", "quat_wxyz: [0, 0, 0, 0]", 10,
+                              "palm_in_object.quat_wxyz", "zero quaternion"},
+                      BadDemo{"pos: [-0.054, 0.07, 0.06]", "pos: [-0.054, .nan, 0.06]", 9,
+                              "palm_in_object.pos", "finite"},
+                      BadDemo{"pos: [-0.054, 0.07, 0.06]", "pos: [-54, 70, 60]", 9,
+                              "palm_in_object.pos", "from the object's origin"},
+                      BadDemo{"pos: [-0.054, 0.07, 0.06]", "pos: [-0.054, 0.07]", 9,
+                              "palm_in_object.pos", "expected 3 numbers"},
+                      BadDemo{"index: 0", "index: -1", 7, "source.index", "must be in [0, "},
+                      BadDemo{"index: 0", "index: 100000", 7, "source.index", "must be in [0, "}));
 
 }  // namespace
 }  // namespace dffeval
