@@ -152,6 +152,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
   r.initial_table_penetration_m = hand_penetration_m(world, d, -1);
   const int overflows_before =
       d->warning[mjWARN_CONTACTFULL].number + d->warning[mjWARN_CNSTRFULL].number;
+  clear_divergence_warnings(d);
 
   const auto open = preshape(world, grasp, cfg.preshape_fraction);
   const auto closed = squeezed(world, grasp, open, cfg.squeeze_rad);
@@ -165,6 +166,10 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     world.compensate_hand_gravity(d);
     mj_step(m, d);
     r.sim_time_s += dt;
+    // A reset state is finite and at rest: without this check an exploding
+    // simulation read as a slip.
+    r.detail = divergence_warning(d);
+    if (!r.detail.empty()) return ok = false;
     if (!state_is_finite(m, d)) return ok = false;
     const double* v = d->cvel + 6 * target;  // [angular; linear] at the body's com frame
     if (std::sqrt(v[3] * v[3] + v[4] * v[4] + v[5] * v[5]) > cfg.max_object_speed_m_s) {
@@ -206,7 +211,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     r.object_lift_m = world.body_pose(d, target).translation().z() - rest_z;
     if (!ok) {
       r.failure = FailureMode::kSimError;
-      r.detail = "simulation diverged (NaN or object speed above limit)";
+      if (r.detail.empty()) r.detail = "simulation diverged (NaN or object speed above limit)";
     }
     r.wall_time_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();

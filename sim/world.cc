@@ -4,10 +4,14 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
@@ -127,6 +131,7 @@ std::string world_mjcf(const DrawnScene& scene, const PhysicsSettings& physics) 
 }  // namespace
 
 mjModel* compile_mjcf_with_hand(const std::string& xml) {
+  route_mujoco_messages_to_stderr();
   const auto hand_path = require_project_file("assets/shadow_hand.xml", "Shadow hand model");
   auto vfs = std::make_unique<mjVFS>();
   mj_defaultVFS(vfs.get());
@@ -263,6 +268,10 @@ MjDataPtr World::make_settled_data(double settle_s) const {
     compensate_hand_gravity(d);
     mj_step(model_, d);
   }
+  const std::string diverged = divergence_warning(d);
+  if (!diverged.empty()) {
+    throw SimulationError("the scene diverged while settling, before any grasp: " + diverged);
+  }
   // Start the clock at the settled state.
   d->time = 0;
   return owner;
@@ -274,6 +283,44 @@ bool state_is_finite(const mjModel* m, const mjData* d) {
   for (int i = 0; i < m->nv; ++i)
     if (!std::isfinite(d->qvel[i])) return false;
   return true;
+}
+
+namespace {
+constexpr std::array<std::pair<int, const char*>, 4> kDivergenceWarnings{{
+    {mjWARN_BADQPOS, "qpos"},
+    {mjWARN_BADQVEL, "qvel"},
+    {mjWARN_BADQACC, "qacc"},
+    {mjWARN_BADCTRL, "ctrl"},
+}};
+}  // namespace
+
+std::string divergence_warning(const mjData* d) {
+  for (const auto& [warning, what] : kDivergenceWarnings) {
+    const mjWarningStat& w = d->warning[warning];
+    if (w.number > 0) {
+      return fmt::format(
+          "MuJoCo found a NaN, inf or huge value in {} (index {}){}", what, w.lastinfo,
+          warning == mjWARN_BADCTRL ? " and zeroed the control" : " and reset the state");
+    }
+  }
+  return "";
+}
+
+void clear_divergence_warnings(mjData* d) {
+  for (const auto& entry : kDivergenceWarnings) d->warning[entry.first] = mjWarningStat{};
+}
+
+void route_mujoco_messages_to_stderr() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mju_user_warning = [](const char* msg) { std::fprintf(stderr, "MuJoCo warning: %s\n", msg); };
+    // MuJoCo's default error handler waits for Enter on stdin before exiting.
+    mju_user_error = [](const char* msg) {
+      std::fprintf(stderr, "MuJoCo error: %s\n", msg);
+      std::fflush(stderr);
+      std::_Exit(1);
+    };
+  });
 }
 
 }  // namespace dffeval

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,25 @@ class World {
 
 /// True if every position and velocity of d is finite (no NaN, no inf).
 bool state_is_finite(const mjModel* m, const mjData* d);
+
+/// A simulation that diverged where the caller cannot return a verdict
+/// (settling a scene): the scene, not the grasp, is at fault.
+class SimulationError : public std::runtime_error {
+ public:
+  explicit SimulationError(const std::string& what) : std::runtime_error(what) {}
+};
+
+/// What MuJoCo found bad since clear_divergence_warnings(d), or "" if
+/// nothing: on a NaN, inf or huge qpos, qvel or qacc mj_step resets the
+/// whole state to the model's defaults (a finite state, so state_is_finite
+/// cannot tell), and it zeroes a bad control. Check after every mj_step.
+std::string divergence_warning(const mjData* d);
+void clear_divergence_warnings(mjData* d);
+
+/// Sends MuJoCo's warnings and errors to stderr (its default prints them on
+/// stdout, into the tables, and writes MUJOCO_LOG.TXT in the working
+/// folder). Done by every World::compose; idempotent and thread-safe.
+void route_mujoco_messages_to_stderr();
 
 /// Compiles MJCF text that may include shadow_hand.xml (resolved from
 /// assets/). Throws std::runtime_error with MuJoCo's message on failure.

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "sim/scene_set.h"
 
 namespace dffeval {
@@ -82,6 +84,38 @@ TEST(GraspExecutor, StopAfterCloseReturnsBeforeTheLiftWithTheSameClosedContacts)
   EXPECT_EQ(closed.contacts_closed.to_json(), full.contacts_closed.to_json());
   EXPECT_DOUBLE_EQ(closed.displacement_at_close_m, full.displacement_at_close_m);
   EXPECT_TRUE(closed.contacts_held.empty());
+}
+
+TEST(GraspExecutor, AnAccelerationMuJoCoResetsIsASimErrorNotASlip) {
+  auto world = World::compose(
+      draw_scene(load_scene_set("clean"), make_object_instance("can", InstanceSet::kSeen, 0), 3));
+  const MjDataPtr d_data = world->make_settled_data();
+  mjData* d = d_data.get();
+  // A force no object survives: MuJoCo finds a huge qacc, resets the whole
+  // state to the model's defaults (finite, at rest) and steps on.
+  const mjModel* m = world->model();
+  const int dof = m->jnt_dofadr[m->body_jntadr[world->target_body()]];
+  d->qfrc_applied[dof + 2] = 1e15;
+  Grasp g;
+  g.X_WPalm.translation() = Eigen::Vector3d(0.3, -0.3, 0.3);
+  const ExecutionResult r = execute_grasp(*world, d, g);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.failure, FailureMode::kSimError);
+  EXPECT_NE(r.detail.find("qacc"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("reset the state"), std::string::npos) << r.detail;
+}
+
+TEST(GraspExecutor, ANaNJointIsASimError) {
+  auto world = World::compose(
+      draw_scene(load_scene_set("clean"), make_object_instance("can", InstanceSet::kSeen, 0), 3));
+  const MjDataPtr d_data = world->make_settled_data();
+  Grasp g;
+  g.X_WPalm.translation() = Eigen::Vector3d(0.3, -0.3, 0.3);
+  g.joints_rad[3] = std::nan("");
+  const ExecutionResult r = execute_grasp(*world, d_data.get(), g);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.failure, FailureMode::kSimError);
+  EXPECT_NE(r.detail.find("MuJoCo found a NaN"), std::string::npos) << r.detail;
 }
 
 }  // namespace

@@ -74,5 +74,28 @@ TEST(World, BoxOnItsSideTouchesTheTableUnderItsFace) {
   EXPECT_GE(table_contacts, 3);
 }
 
+TEST(World, MuJoCoWarningsGoToStderrNotStdout) {
+  auto world = World::compose(box_scene(Eigen::Isometry3d::Identity()));
+  const MjDataPtr d = world->make_data();
+  d->qpos[0] = std::nan("");
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  mj_step(world->model(), d.get());
+  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(out, "");
+  EXPECT_NE(err.find("MuJoCo warning: "), std::string::npos) << err;
+  EXPECT_NE(divergence_warning(d.get()).find("qpos"), std::string::npos);
+  clear_divergence_warnings(d.get());
+  EXPECT_EQ(divergence_warning(d.get()), "");
+}
+
+TEST(World, ASceneThatDivergesWhileSettlingThrows) {
+  PhysicsSettings physics;
+  physics.hand_park_position_m.x() = std::nan("");
+  auto world = World::compose(box_scene(Eigen::Isometry3d::Identity()), physics);
+  EXPECT_THROW(world->make_settled_data(), SimulationError);
+}
+
 }  // namespace
 }  // namespace dffeval
