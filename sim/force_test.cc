@@ -49,6 +49,7 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
   r.holds = true;
   for (int k = 0; k < 6 && r.holds; ++k) {
     mj_copyData(d, m, held);
+    clear_divergence_warnings(d);
     Eigen::Vector3d dir = Eigen::Vector3d::Zero();
     dir[k / 2] = k % 2 == 0 ? 1.0 : -1.0;
     ForcePush push;
@@ -63,9 +64,13 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
       mj_step(m, d);
       r.sim_time_s += dt;
       push.duration_s += dt;
-      if (!state_is_finite(m, d)) {
+      // MuJoCo resets a diverged state to a finite one, which would read as
+      // the object sliding out of the hand.
+      const std::string diverged = divergence_warning(d);
+      if (!diverged.empty() || !state_is_finite(m, d)) {
         push.held = false;
-        r.detail = "simulation diverged during the " + push.direction + " push";
+        r.detail = std::string(kSimulationDiverged) + " during the " + push.direction + " push";
+        if (!diverged.empty()) r.detail += ": " + diverged;
         break;
       }
       const Eigen::Isometry3d X_PalmObj = world.palm_pose(d).inverse() * world.body_pose(d, target);

@@ -117,6 +117,9 @@ class World {
 /// True if every position and velocity of d is finite (no NaN, no inf).
 bool state_is_finite(const mjModel* m, const mjData* d);
 
+/// How a `detail` that reports a diverged simulation begins.
+inline constexpr char kSimulationDiverged[] = "simulation diverged";
+
 /// A simulation that diverged where the caller cannot return a verdict
 /// (settling a scene): the scene, not the grasp, is at fault.
 class SimulationError : public std::runtime_error {

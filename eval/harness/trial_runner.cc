@@ -78,14 +78,18 @@ void TrialRunner::judge(TrialResult& r, const World& world, const mjData* held,
   r.record["fidelity"] = fidelity.to_json();
   r.record["demo_contacts"] = source.demo_contacts.to_json();
   r.transfer = ex.success && is_demonstrated_grasp(fidelity, suite_.transfer);
+  bool force_diverged = false;
   if (ex.success) {
     const auto t0 = Clock::now();
     const ForceTestResult force = run_force_test(world, held, suite_.force_test);
     r.timing_s["force_test"] = seconds_since(t0);
     r.record["force_test"] = force.to_json();
     r.robust = force.holds;
+    force_diverged = force.detail.rfind(kSimulationDiverged, 0) == 0;
   }
-  if (ex.success && !r.transfer) {
+  if (force_diverged) {
+    r.failure_mode = "sim_error";
+  } else if (ex.success && !r.transfer) {
     r.failure_mode = "wrong_part";
   } else if (ex.success && !r.robust) {
     r.failure_mode = "dropped_under_force";

@@ -82,5 +82,18 @@ TEST(ForceTest, StoppingWhenSettledKeepsTheVerdictAtAFractionOfTheCost) {
   }
 }
 
+TEST(ForceTest, AnAccelerationMuJoCoResetsIsReportedAsDivergence) {
+  const auto world = box_world();
+  const MjDataPtr d = world->make_settled_data();
+  // Copied into every push: MuJoCo finds a huge qacc and resets the state,
+  // which put the object back at rest far from the palm (read as a slip).
+  const mjModel* m = world->model();
+  d->qfrc_applied[m->jnt_dofadr[m->body_jntadr[world->target_body()]] + 2] = 1e15;
+  const ForceTestResult r = run_force_test(*world, d.get());
+  EXPECT_FALSE(r.holds);
+  EXPECT_EQ(r.detail.rfind(kSimulationDiverged, 0), 0u) << r.detail;
+  EXPECT_NE(r.detail.find("qacc"), std::string::npos) << r.detail;
+}
+
 }  // namespace
 }  // namespace dffeval
