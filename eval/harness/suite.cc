@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
@@ -28,6 +29,24 @@ void read_execution(const StrictYaml& y, ExecutionConfig& e) {
   e.lift_time_s = y.get_or("lift_time_s", e.lift_time_s);
   e.hold_time_s = y.get_or("hold_time_s", e.hold_time_s);
   e.success_height_m = y.get_or("success_height_m", e.success_height_m);
+  // Written as !(ok) so that NaN (.nan in YAML) fails every check.
+  const auto positive = [&y](const char* key, double v) {
+    if (!(v > 0.0 && std::isfinite(v))) y.fail(key, "must be a finite number > 0");
+  };
+  const auto non_negative = [&y](const char* key, double v) {
+    if (!(v >= 0.0 && std::isfinite(v))) y.fail(key, "must be a finite number >= 0");
+  };
+  non_negative("pregrasp_backoff_m", e.pregrasp_backoff_m);
+  if (!(e.preshape_fraction >= 0.0 && e.preshape_fraction <= 1.0)) {
+    y.fail("preshape_fraction", "must be in [0, 1]");
+  }
+  positive("approach_time_s", e.approach_time_s);
+  positive("close_time_s", e.close_time_s);
+  non_negative("squeeze_rad", e.squeeze_rad);
+  positive("lift_height_m", e.lift_height_m);
+  positive("lift_time_s", e.lift_time_s);
+  positive("hold_time_s", e.hold_time_s);
+  positive("success_height_m", e.success_height_m);
   if (e.hold_time_s < 1.0) y.fail("hold_time_s", "must be at least 1 s (the success criterion)");
   if (e.success_height_m > e.lift_height_m) {
     y.fail("success_height_m", "cannot exceed lift_height_m");
@@ -103,6 +122,10 @@ void read_instances(const StrictYaml& y, SuiteSpec& s) {
 
 SuiteSpec load_suite(const std::string& name_or_path) {
   std::filesystem::path file = name_or_path;
+  if (std::filesystem::is_directory(file)) {
+    throw InputError(
+        fmt::format("{}: is a directory, expected a suite name or a .yaml file", file.string()));
+  }
   if (file.extension() != ".yaml") {
     file = project_root() / "config" / "suites" / (name_or_path + ".yaml");
     if (!std::filesystem::exists(file)) {

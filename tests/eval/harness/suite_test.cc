@@ -257,6 +257,42 @@ TEST(Suite, UnknownSuiteNamesTheKnownOnes) {
   }
 }
 
+TEST(Suite, ExecutionTimesAndLengthsMustBeFiniteAndInRange) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"hold_time_s: .nan", "must be a finite number > 0"},
+      {"approach_time_s: -0.5", "must be a finite number > 0"},
+      {"close_time_s: .nan", "must be a finite number > 0"},
+      {"lift_time_s: 0", "must be a finite number > 0"},
+      {"hold_time_s: .inf", "must be a finite number > 0"},
+      {"lift_height_m: .nan", "must be a finite number > 0"},
+      {"success_height_m: -0.1", "must be a finite number > 0"},
+      {"pregrasp_backoff_m: -0.01", "must be a finite number >= 0"},
+      {"squeeze_rad: .nan", "must be a finite number >= 0"},
+      {"preshape_fraction: 1.5", "must be in [0, 1]"},
+  };
+  for (const auto& [line, reason] : cases) {
+    const std::string key = line.substr(0, line.find(':'));
+    const std::string what = load_error("bad_execution", kValid + "execution:\n  " + line + "\n");
+    EXPECT_NE(what.find("bad_execution.yaml:8: key 'execution." + key + "': " + reason),
+              std::string::npos)
+        << line << " -> " << what;
+  }
+}
+
+TEST(Suite, ADirectoryIsNamedAsOne) {
+  const fs::path dir = fixtures::fresh_temp_dir("suite_dir");
+  fs::create_directories(dir / "d.yaml");
+  for (const fs::path& p : {dir, dir / "d.yaml"}) {
+    try {
+      load_suite(p.string());
+      ADD_FAILURE() << p;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(p.string() + ": is a directory"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Suite, BadSuiteFilesNameTheFileKeyAndReason) {
   const int seen_n = instances_per_set(InstanceSet::kSeen);
   struct Case {
