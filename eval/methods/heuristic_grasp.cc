@@ -22,7 +22,9 @@ std::array<double, kNumHandJoints> power_grasp_joints() {
     else if (n == "THJ2")
       q[i] = 0.3;
     else if (n == "THJ1")
-      q[i] = 0.3;
+      // The joint's range is [-1.571, 0]; the earlier 0.3 lay outside it and
+      // the executor clamped it to 0, so 0 keeps every executed trajectory.
+      q[i] = 0.0;
     else if (n.size() == 4 && (n[3] == '3' || n[3] == '2'))
       q[i] = 0.8;
     else if (n.size() == 4 && n[3] == '1')

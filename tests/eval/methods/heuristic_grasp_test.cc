@@ -97,9 +97,15 @@ TEST(HeuristicGrasp, ClosesToAFixedPowerGrasp) {
   }
   // The same closure whatever the object.
   EXPECT_EQ(plan_on("box_top").grasp.joints_rad, g.joints_rad);
-  // Not checked: the preset's THJ1 (0.3 rad) lies outside the joint's
-  // range [-1.571, 0]; the executor's servo stops at the limit (a finding
-  // recorded for the heuristic, whose results this layout change keeps).
+}
+
+TEST(HeuristicGrasp, EveryPresetJointLiesInsideItsRange) {
+  const HandModel& hand = fixtures::shadow_hand_model();
+  const Grasp g = plan_on("can_wrap").grasp;
+  for (int i = 0; i < kNumHandJoints; ++i) {
+    EXPECT_GE(g.joints_rad[i], hand.joint_lower()[i]) << hand_joint_names()[i];
+    EXPECT_LE(g.joints_rad[i], hand.joint_upper()[i]) << hand_joint_names()[i];
+  }
 }
 
 TEST(HeuristicGrasp, SameObservationSameGrasp) {
