@@ -133,11 +133,19 @@ void save_demonstration(const Demonstration& d, const std::filesystem::path& fil
     out << YAML::Key << hand_joint_names()[i] << YAML::Value << d.joints_rad[i];
   }
   out << YAML::EndMap << YAML::EndMap;
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) {
+    throw InputError(fmt::format("{}: cannot create the folder {}: {}", file.string(),
+                                 file.parent_path().string(), ec.message()));
+  }
   std::ofstream f(file);
   f << "# One-shot demonstration; palm pose in the source object's canonical frame\n"
        "# (metres), finger joints in radians. Authored and verified with\n"
        "# `dffeval demo`.\n"
     << out.c_str() << "\n";
+  f.close();
+  if (!f) throw InputError(fmt::format("{}: cannot write the demonstration", file.string()));
 }
 
 }  // namespace dffeval

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "eval/harness/demonstration.h"
@@ -47,7 +48,9 @@ TEST(DemoVerb, ASubcommandIsRequired) {
 TEST(DemoVerb, AuthorWritesADemonstrationThatVerifies) {
   // can_wrap's own palm pose (palm_in_object in assets/demos/can_wrap.yaml):
   // the palm beside the can, facing it (+x), fingers along -y.
-  const fs::path file = fixtures::fresh_temp_dir("cli_demo_author") / "test_can.yaml";
+  // Into folders that do not exist yet: they are made.
+  const fs::path file =
+      fixtures::fresh_temp_dir("cli_demo_author") / "new" / "folder" / "test_can.yaml";
   const auto r = run_dffeval(
       "demo author --task test_can --category can --description 'a test grasp' "
       "--pos -0.054 0.07 0.06 --normal 1 0 0 --fingers 0 -1 0 --out " +
@@ -90,6 +93,17 @@ TEST(DemoVerb, AuthorRejectsBadInputWithExitCode2) {
                   common);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(contains(r.output, "power, power_flat, pinch, tripod")) << r.output;
+  // A file where the folder should be: nothing can be written, so no "wrote".
+  std::ofstream(dir / "plain") << "x";
+  r = run_dffeval(
+      "demo author --task t --category can --description d --pos -0.054 0.07 0.06 "
+      "--normal 1 0 0 --fingers 0 -1 0 --out " +
+      (dir / "plain" / "t.yaml").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(
+      contains(r.output, (dir / "plain" / "t.yaml").string() + ": cannot create the folder"))
+      << r.output;
+  EXPECT_FALSE(contains(r.output, "wrote")) << r.output;
   // A required option missing is a usage error.
   r = run_dffeval("demo author --task t --category can");
   EXPECT_EQ(r.exit_code, 2) << r.output;
