@@ -5,6 +5,7 @@
 #include "pipeline/transfer/sparsedff_settings.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -162,7 +163,8 @@ const SettingsSchema<HandSurfaceConfig>& hand_surface_schema() {
 
 const SettingsSchema<EnergyWeights>& weights_schema() {
   using C = EnergyWeights;
-  const auto w = satisfies<double>([](double v) { return v >= 0; }, "weights must be >= 0");
+  const auto w = satisfies<double>([](double v) { return v >= 0 && std::isfinite(v); },
+                                   "weights must be >= 0 and finite");
   static const auto schema = SettingsSchema<C>()
                                  .field("feature", &C::feature, w)
                                  .field("surface_distance", &C::surface_distance, w)

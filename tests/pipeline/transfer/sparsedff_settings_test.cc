@@ -118,6 +118,8 @@ INSTANTIATE_TEST_SUITE_P(
                    "optimizer.weights.featur", "unknown key"},
         BadSetting{"optimizer:\n  weights:\n    penetration: .nan\n", 3,
                    "optimizer.weights.penetration", "must be >= 0"},
+        BadSetting{"optimizer:\n  weights:\n    table: .inf\n", 3, "optimizer.weights.table",
+                   "must be >= 0 and finite"},
         BadSetting{"refiner:\n  steps: 10\n  learning_rate: .nan\n", 3, "refiner.learning_rate",
                    "must be > 0"},
         BadSetting{"backbone:\n  name: dino\n", 2, "backbone.name", "unknown backbone"},
