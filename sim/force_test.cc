@@ -16,16 +16,16 @@ nlohmann::json ForceTestResult::to_json() const {
 }
 
 namespace {
-/// True when the motion `moved` over the last window, continued at the same
-/// rate for the `remaining_s` of the push, keeps the object inside both
-/// bounds.
-bool at_rest(const Eigen::Isometry3d& moved, double window_s, double remaining_s,
-             const ForcePush& push, const ForceTestConfig& config) {
-  const double creep_m = moved.translation().norm() / window_s * remaining_s;
-  const double creep_deg =
-      Eigen::AngleAxisd(moved.rotation()).angle() * 180.0 / M_PI / window_s * remaining_s;
-  return push.max_translation_m + creep_m < config.max_translation_m &&
-         push.max_rotation_deg + creep_deg < config.max_rotation_deg;
+/// True when the motion `moved` over the last window is slower than the rest
+/// speeds and, continued for the `remaining_s` of the push, keeps the object
+/// inside both bounds.
+bool slow_enough(const Eigen::Isometry3d& moved, double window_s, double remaining_s,
+                 const ForcePush& push, const ForceTestConfig& config) {
+  const double speed_m_s = moved.translation().norm() / window_s;
+  const double speed_deg_s = Eigen::AngleAxisd(moved.rotation()).angle() * 180.0 / M_PI / window_s;
+  return speed_m_s < config.rest_speed_m_s && speed_deg_s < config.rest_speed_deg_s &&
+         push.max_translation_m + speed_m_s * remaining_s < config.max_translation_m &&
+         push.max_rotation_deg + speed_deg_s * remaining_s < config.max_rotation_deg;
 }
 }  // namespace
 
@@ -56,6 +56,7 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
     push.direction = names[k];
     push.held = true;
     Eigen::Isometry3d X_PalmObj_window = X_PalmObj0;
+    int slow_windows = 0;
     for (int step = 1; step <= n_total; ++step) {
       const double s = std::min(1.0, static_cast<double>(step) / n_ramp);
       const Eigen::Vector3d f = s * s * (3 - 2 * s) * r.force_n * dir;  // smooth ramp
@@ -85,9 +86,11 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
         break;
       }
       if (config.stop_when_settled && step >= n_ramp && (step - n_ramp) % n_window == 0) {
-        if (step > n_ramp && at_rest(X_PalmObj_window.inverse() * X_PalmObj, window_s,
-                                     (n_total - step) * dt, push, config)) {
-          break;
+        if (step > n_ramp) {
+          const bool slow = slow_enough(X_PalmObj_window.inverse() * X_PalmObj, window_s,
+                                        (n_total - step) * dt, push, config);
+          slow_windows = slow ? slow_windows + 1 : 0;
+          if (slow_windows >= config.settle_windows) break;
         }
         X_PalmObj_window = X_PalmObj;
       }

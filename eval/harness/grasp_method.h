@@ -59,6 +59,11 @@ class GraspMethod {
   virtual ~GraspMethod() = default;
   /// Plans a grasp. Throws on failure; the harness records a method_error.
   virtual MethodOutput plan(const MethodInput& input) = 0;
+  /// The method's per-source work ahead of the trials (loading its models,
+  /// learning on the source scene), so that a broken settings file or model
+  /// stops a run before any trial; `input.target` is null. Results must not
+  /// depend on whether it was called.
+  virtual void prepare(const MethodInput& /*input*/) {}
 };
 
 struct MethodInfo {

@@ -8,6 +8,7 @@
 
 #include "common/provenance.h"
 #include "eval/harness/grasp_method.h"
+#include "eval/harness/output_folder.h"
 #include "eval/harness/success_stats.h"
 
 namespace dffeval {
@@ -131,42 +132,43 @@ std::string markdown_table(const nlohmann::json& summary) {
 
 void write_results(const std::filesystem::path& dir, const SuiteSpec& suite,
                    const std::string& method, const std::vector<TrialResult>& results,
-                   double wall_time_s) {
-  std::filesystem::create_directories(dir);
-  const nlohmann::json summary = summarize(suite, method, results, wall_time_s);
-  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
-  {
-    std::ofstream out(dir / "trials.jsonl");
-    for (const auto& r : results) out << r.record.dump() << "\n";
-  }
-  std::ofstream(dir / "table.md") << markdown_table(summary);
-  {
-    std::ofstream csv(dir / "table.csv");
-    csv << "task,category,object_set,scene_set,trials";
-    for (const char* rate : kRates)
-      csv << fmt::format(",{0}_successes,{0}_rate,{0}_ci95_low,{0}_ci95_high", rate);
-    csv << "\n";
-    auto row = [&](const nlohmann::json& r) {
-      csv << fmt::format("{},{},{},{},{}", r["task"].get<std::string>(),
-                         r["category"].get<std::string>(), r["object_set"].get<std::string>(),
-                         r["scene_set"].get<std::string>(), r["trials"].get<int>());
-      for (const char* rate : kRates) {
-        const auto& x = r[rate];
-        csv << fmt::format(",{},{:.4f},{:.4f},{:.4f}", x["successes"].get<int>(),
-                           x["rate"].get<double>(), x["ci95"][0].get<double>(),
-                           x["ci95"][1].get<double>());
-      }
-      csv << "\n";
-    };
-    for (const auto& r : summary["rows"]) row(r);
-    row(summary["overall"]);
-  }
+                   double wall_time_s, const nlohmann::json& extra_summary) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  nlohmann::json summary = summarize(suite, method, results, wall_time_s);
+  for (const auto& [key, value] : extra_summary.items()) summary[key] = value;
+  std::string trials;
+  for (const auto& r : results) trials += r.record.dump() + "\n";
+  std::string csv = "task,category,object_set,scene_set,trials";
+  for (const char* rate : kRates)
+    csv += fmt::format(",{0}_successes,{0}_rate,{0}_ci95_low,{0}_ci95_high", rate);
+  csv += "\n";
+  auto row = [&](const nlohmann::json& r) {
+    csv += fmt::format("{},{},{},{},{}", r["task"].get<std::string>(),
+                       r["category"].get<std::string>(), r["object_set"].get<std::string>(),
+                       r["scene_set"].get<std::string>(), r["trials"].get<int>());
+    for (const char* rate : kRates) {
+      const auto& x = r[rate];
+      csv += fmt::format(",{},{:.4f},{:.4f},{:.4f}", x["successes"].get<int>(),
+                         x["rate"].get<double>(), x["ci95"][0].get<double>(),
+                         x["ci95"][1].get<double>());
+    }
+    csv += "\n";
+  };
+  for (const auto& r : summary["rows"]) row(r);
+  row(summary["overall"]);
   nlohmann::json resolved = {
       {"suite", suite.to_json()}, {"method", method}, {"provenance", provenance()}};
   if (const MethodInfo& info = find_method(method); info.settings) {
     resolved["method_settings"] = info.settings();
   }
-  std::ofstream(dir / "resolved_config.json") << resolved.dump(2) << "\n";
+  // Every file is checked: a failed write is an error naming the file, never
+  // a "wrote" for a file that is not there.
+  write_file_checked(dir / "trials.jsonl", trials);
+  write_file_checked(dir / "table.md", markdown_table(summary));
+  write_file_checked(dir / "table.csv", csv);
+  write_file_checked(dir / "resolved_config.json", resolved.dump(2) + "\n");
+  write_file_checked(dir / "summary.json", summary.dump(2) + "\n");
 }
 
 }  // namespace dffeval

@@ -62,6 +62,9 @@ void read_force_test(const StrictYaml& y, ForceTestConfig& f) {
   f.max_rotation_deg = y.get_or("max_rotation_deg", f.max_rotation_deg);
   f.stop_when_settled = y.get_or("stop_when_settled", f.stop_when_settled);
   f.settle_window_s = y.get_or("settle_window_s", f.settle_window_s);
+  f.settle_windows = y.get_or("settle_windows", f.settle_windows);
+  f.rest_speed_m_s = y.get_or("rest_speed_m_s", f.rest_speed_m_s);
+  f.rest_speed_deg_s = y.get_or("rest_speed_deg_s", f.rest_speed_deg_s);
   if (!(f.force_multiple_of_weight >= 0.0 && f.force_multiple_of_weight <= 100.0)) {
     y.fail("force_multiple_of_weight", "must be in [0, 100]");
   }
@@ -73,6 +76,9 @@ void read_force_test(const StrictYaml& y, ForceTestConfig& f) {
   if (!(f.settle_window_s > 0.0 && f.settle_window_s <= 1.0)) {
     y.fail("settle_window_s", "must be in (0, 1] seconds");
   }
+  if (f.settle_windows < 1) y.fail("settle_windows", "must be at least 1");
+  if (!(f.rest_speed_m_s >= 0.0)) y.fail("rest_speed_m_s", "must be >= 0");
+  if (!(f.rest_speed_deg_s >= 0.0)) y.fail("rest_speed_deg_s", "must be >= 0");
   y.reject_unknown_keys();
 }
 
@@ -219,7 +225,10 @@ nlohmann::json SuiteSpec::to_json() const {
                      {"max_translation_m", f.max_translation_m},
                      {"max_rotation_deg", f.max_rotation_deg},
                      {"stop_when_settled", f.stop_when_settled},
-                     {"settle_window_s", f.settle_window_s}};
+                     {"settle_window_s", f.settle_window_s},
+                     {"settle_windows", f.settle_windows},
+                     {"rest_speed_m_s", f.rest_speed_m_s},
+                     {"rest_speed_deg_s", f.rest_speed_deg_s}};
   j["transfer"] = transfer.to_json();
   return j;
 }

@@ -3,28 +3,16 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
-namespace dffeval {
+#include "sim/world.h"
 
-std::map<std::string, nlohmann::json> read_partial_results(const std::filesystem::path& file) {
-  std::map<std::string, nlohmann::json> out;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    try {
-      auto j = nlohmann::json::parse(line);
-      out[j.at("id").get<std::string>()] = j;
-    } catch (const std::exception&) {
-      // A line torn by a crash: the trial is simply run again.
-    }
-  }
-  return out;
-}
+namespace dffeval {
 
 TrialResult trial_result_from_record(const Trial& trial, const nlohmann::json& record) {
   TrialResult r;
@@ -39,6 +27,30 @@ TrialResult trial_result_from_record(const Trial& trial, const nlohmann::json& r
   return r;
 }
 
+namespace {
+/// The record of a trial that threw.
+TrialResult error_result(const Trial& trial, const std::string& method, const std::string& mode,
+                         const std::string& error) {
+  TrialResult r;
+  r.trial = trial;
+  r.failure_mode = mode;
+  r.record = {{"id", trial.id},
+              {"index", trial.index},
+              {"task", trial.task},
+              {"category", trial.category},
+              {"object_set", to_string(trial.object_set)},
+              {"scene_set", trial.scene_set},
+              {"seed", trial.seed},
+              {"method", method},
+              {"success", false},
+              {"robust", false},
+              {"transfer", false},
+              {"failure_mode", mode},
+              {"error", error}};
+  return r;
+}
+}  // namespace
+
 std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Trial>& trials,
                                     const RunOptions& options) {
   const MethodInfo& method = find_method(options.method);
@@ -52,8 +64,20 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
       todo.push_back(i);
   }
 
-  std::ofstream partial;
-  if (!options.partial_file.empty()) partial.open(options.partial_file, std::ios::app);
+  // Built here, on the caller's thread, so that bad input stops the run
+  // before any trial (see the header); the first worker then uses it.
+  std::unique_ptr<TrialRunner> first;
+  if (!todo.empty()) {
+    std::vector<std::string> tasks, scene_sets;
+    for (std::size_t i : todo) {
+      if (std::find(tasks.begin(), tasks.end(), trials[i].task) == tasks.end())
+        tasks.push_back(trials[i].task);
+      if (std::find(scene_sets.begin(), scene_sets.end(), trials[i].scene_set) == scene_sets.end())
+        scene_sets.push_back(trials[i].scene_set);
+    }
+    first = std::make_unique<TrialRunner>(suite, method);
+    first->prepare(tasks, scene_sets);
+  }
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
   std::size_t done = trials.size() - todo.size(), transfers = 0;
@@ -64,9 +88,9 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
     fmt::print(stderr, "resuming: {} of {} trials already done\n", done, trials.size());
   }
 
-  auto worker = [&]() {
-    std::unique_ptr<TrialRunner> runner;
+  auto worker = [&](std::unique_ptr<TrialRunner> runner) {
     while (true) {
+      if (options.stop && options.stop->load()) break;
       const std::size_t n = next.fetch_add(1);
       if (n >= todo.size()) break;
       const Trial& trial = trials[todo[n]];
@@ -74,27 +98,15 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
       try {
         if (!runner) runner = std::make_unique<TrialRunner>(suite, method);
         r = runner->run(trial);
+      } catch (const SimulationError& e) {
+        r = error_result(trial, options.method, "sim_error", e.what());  // diverged settling
       } catch (const std::exception& e) {
         // One broken trial must not lose the run.
-        r.trial = trial;
-        r.failure_mode = "internal_error";
-        r.record = {{"id", trial.id},
-                    {"index", trial.index},
-                    {"task", trial.task},
-                    {"category", trial.category},
-                    {"object_set", to_string(trial.object_set)},
-                    {"scene_set", trial.scene_set},
-                    {"seed", trial.seed},
-                    {"method", options.method},
-                    {"success", false},
-                    {"robust", false},
-                    {"transfer", false},
-                    {"failure_mode", "internal_error"},
-                    {"error", e.what()}};
+        r = error_result(trial, options.method, "internal_error", e.what());
       }
       std::lock_guard<std::mutex> lock(mutex);
       results[todo[n]] = r;
-      if (partial.is_open()) partial << r.record.dump() << std::endl;
+      if (options.partial) options.partial->append(r.record);
       ++done;
       transfers += r.transfer;
       if (options.progress) {
@@ -112,9 +124,22 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
   const int jobs = std::max(
       1, std::min<int>(options.jobs, static_cast<int>(std::max<std::size_t>(1, todo.size()))));
   std::vector<std::thread> threads;
-  for (int j = 1; j < jobs; ++j) threads.emplace_back(worker);
-  worker();
+  // A worker that throws (a failed write of the partial file) stops the run:
+  // the others finish their trial in hand, then the error is rethrown.
+  std::exception_ptr error;
+  auto guarded = [&](std::unique_ptr<TrialRunner> runner) {
+    try {
+      worker(std::move(runner));
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!error) error = std::current_exception();
+      next = todo.size();
+    }
+  };
+  for (int j = 1; j < jobs; ++j) threads.emplace_back(guarded, nullptr);
+  guarded(std::move(first));
   for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
   return results;
 }
 

@@ -96,6 +96,24 @@ void TrialRunner::judge(TrialResult& r, const World& world, const mjData* held,
   }
 }
 
+MethodInput TrialRunner::source_input(const SourceScene& source) const {
+  MethodInput in;
+  in.demo = &source.demo;
+  in.source = &source.observation;
+  in.demo_grasp = source.demo_grasp;
+  in.source_key = source.key;
+  in.source_seed = derive_seed(suite_.seed, "source/" + source.key);
+  return in;
+}
+
+void TrialRunner::prepare(const std::vector<std::string>& tasks,
+                          const std::vector<std::string>& scene_sets) {
+  for (const auto& name : scene_sets) scene_set(name);
+  for (const auto& task : tasks) {
+    method_->prepare(source_input(source_scene(task)));
+  }
+}
+
 TrialResult TrialRunner::run(const Trial& trial) {
   const auto t_total = Clock::now();
   TrialResult r;
@@ -118,15 +136,10 @@ TrialResult TrialRunner::run(const Trial& trial) {
   PrivilegedInfo privileged;
   privileged.X_WSourceObj = source.X_WObj;
   privileged.X_WTargetObj = world->body_pose(d, world->target_body());
-  MethodInput in;
-  in.demo = &source.demo;
-  in.source = &source.observation;
-  in.demo_grasp = source.demo_grasp;
+  MethodInput in = source_input(source);
   in.target = &target.observation;
   in.privileged = method_info_.uses_ground_truth ? &privileged : nullptr;
-  in.source_key = source.key;
   in.seed = derive_seed(trial.seed, "method");
-  in.source_seed = derive_seed(suite_.seed, "source/" + source.key);
 
   r.record["id"] = trial.id;
   r.record["index"] = trial.index;

@@ -57,12 +57,18 @@ class TrialRunner {
  public:
   TrialRunner(const SuiteSpec& suite, const MethodInfo& method);
   TrialResult run(const Trial& trial);
+  /// Builds what the trials of `tasks` in `scene_sets` share: the scene
+  /// sets, each task's source scene (its demonstration replayed) and the
+  /// method's per-source work. Throws on bad input (see run_trials).
+  void prepare(const std::vector<std::string>& tasks, const std::vector<std::string>& scene_sets);
   /// The source scene of a task (rendered on first use).
   const SourceScene& source_scene(const std::string& task);
   RgbdRenderer& renderer() { return renderer_; }
 
  private:
   const SceneSet& scene_set(const std::string& name);
+  /// The source half of a method's input.
+  MethodInput source_input(const SourceScene& source) const;
   /// Fidelity to the demonstration and the force test of an executed
   /// grasp; `held` is the state at the end of the hold.
   void judge(TrialResult& r, const World& world, const mjData* held, const ExecutionResult& ex,

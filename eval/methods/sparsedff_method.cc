@@ -50,6 +50,10 @@ const Variant& find_variant(const std::string& name) {
 
 SparseDffMethod::SparseDffMethod(SparseDffConfig config) : pipeline_(std::move(config)) {}
 
+void SparseDffMethod::prepare(const MethodInput& in) {
+  pipeline_.source_model(*in.source, derive_seed(in.source_seed, "refiner"));
+}
+
 MethodOutput SparseDffMethod::plan(const MethodInput& in) {
   MethodOutput out;
   const std::shared_ptr<const SourceModel> source =

@@ -23,6 +23,8 @@ class SparseDffMethod : public GraspMethod {
  public:
   explicit SparseDffMethod(SparseDffConfig config);
   MethodOutput plan(const MethodInput& input) override;
+  /// Builds the source model (backbone, features, refiner) of `input.source`.
+  void prepare(const MethodInput& input) override;
 
  private:
   SparseDffPipeline pipeline_;

@@ -1,6 +1,7 @@
 // The dffeval CLI end to end: the contract files, determinism across --jobs,
 // and documented errors (exit code 2 with file, key and reason).
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -165,6 +166,129 @@ TEST(Harness, BadInputsGiveExitCode2AndNameTheProblem) {
 
   r = run("--jobs 0");
   EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Harness, BadNumbersOnTheCommandLineAreRefused) {
+  for (const std::string args : {"--trials 0", "--trials -4", "--trials 1000000000", "--seed -5",
+                                 "--seed 1.5", "--seed 18446744073709551616"}) {
+    // Cheap if wrongly accepted: one heuristic trial per cell.
+    const auto r = run("--suite smoke --method heuristic --quiet --out " +
+                       temp_dir("bad_number").string() + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+  }
+  // Seeds at and above 2^63 are seeds like any other.
+  const fs::path dir = temp_dir("big_seed");
+  const auto r = run("--suite " + write_small_suite(dir).string() +
+                     " --method heuristic --quiet --seed 18446744073709551615 --out " +
+                     (dir / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(fixtures::read_json(dir / "out" / "summary.json")["seed"].dump(),
+            "18446744073709551615");
+}
+
+TEST(Harness, AnOutputThatCannotBeWrittenIsExitCode2AndNeverWrote) {
+  const fs::path dir = temp_dir("unwritable");
+  const std::string suite = "--suite " + write_small_suite(dir).string() + " --method heuristic";
+  std::ofstream(dir / "plain") << "x";
+  auto r = run(suite + " --out " + (dir / "plain").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "is a file")) << r.output;
+  // trials.jsonl cannot be written: a (non-empty) folder stands in its place.
+  fs::create_directories(dir / "out" / "trials.jsonl" / "x");
+  r = run(suite + " --out " + (dir / "out").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "trials.jsonl")) << r.output;
+  EXPECT_FALSE(fixtures::contains(r.output, "wrote")) << r.output;
+  // What was computed is kept: every trial is in the partial file.
+  EXPECT_EQ(read_jsonl(dir / "out" / "trials.partial.jsonl").size(), 5u);
+}
+
+/// Runs `command` (bash) with $DFFEVAL set to the binary; exit code and output.
+fixtures::CommandResult shell(const std::string& command) {
+  const fs::path script = temp_dir("shell") / "run.sh";
+  std::ofstream(script) << "DFFEVAL=" << DFFEVAL_BINARY << "\n" << command << "\n";
+  const std::string cmd = "bash " + script.string() + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+/// Starts `args` in the background, waits until its partial file has
+/// `lines` lines (header included), sends `signal`, and prints its exit code.
+std::string interrupted_run(const std::string& args, const fs::path& partial, int lines,
+                            const std::string& signal) {
+  return fmt::format(
+      "$DFFEVAL {0} & pid=$!\n"
+      "for i in $(seq 600); do [ \"$(cat {1} 2>/dev/null | wc -l)\" -ge {2} ] && break; "
+      "sleep 0.05; done\n"
+      "kill -{3} $pid; wait $pid; echo \"rc=$?\"\n",
+      args, partial.string(), lines, signal);
+}
+
+std::vector<std::string> outcomes(const fs::path& trials) {
+  std::vector<std::string> out;
+  for (auto r : read_jsonl(trials)) {
+    r.erase("timing_s");
+    if (r.contains("execution")) r["execution"].erase("wall_time_s");
+    out.push_back(r.dump());
+  }
+  return out;
+}
+
+TEST(Harness, InterruptedRunsResumeToTheUninterruptedResult) {
+  const fs::path dir = temp_dir("interrupt");
+  const std::string base =
+      "--suite " + write_small_suite(dir).string() + " --method heuristic --trials 2 --quiet";
+  ASSERT_EQ(run(base + " --out " + (dir / "whole").string()).exit_code, 0);
+  const auto whole = outcomes(dir / "whole" / "trials.jsonl");
+  ASSERT_EQ(whole.size(), 8u);
+
+  // Ctrl-C: the trials in flight finish, a summary marked incomplete is
+  // written, the way to resume is printed, exit 130.
+  const fs::path out = dir / "cut";
+  const fs::path partial = out / "trials.partial.jsonl";
+  const std::string args = base + " --out " + out.string();
+  auto r = shell(interrupted_run(args, partial, 3, "INT"));
+  EXPECT_TRUE(fixtures::contains(r.output, "rc=130")) << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "--resume")) << r.output;
+  const auto summary = fixtures::read_json(out / "summary.json");
+  EXPECT_EQ(summary["incomplete"], true);
+  EXPECT_LT(summary["overall"]["trials"].get<int>(), 8);
+  EXPECT_GE(summary["overall"]["trials"].get<int>(), 2);
+
+  // Another seed's resume is refused, naming the difference.
+  r = run(args + " --seed 9 --resume");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "seed: was 5, now 9")) << r.output;
+
+  // kill -9 at two more points, a torn line after the last; each resume goes on.
+  for (const int lines : {5, 7}) {
+    r = shell(interrupted_run(args + " --resume", partial, lines, "KILL"));
+    EXPECT_TRUE(fixtures::contains(r.output, "rc=137")) << r.output;
+  }
+  std::ofstream(partial, std::ios::app) << "{\"id\": \"can_wrap/seen/clean/0";
+  r = run(args + " --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "torn last line")) << r.output;
+  EXPECT_EQ(outcomes(out / "trials.jsonl"), whole);
+  EXPECT_FALSE(fs::exists(partial));
+  EXPECT_FALSE(fixtures::read_json(out / "summary.json").contains("incomplete"));
+}
+
+TEST(Harness, ASecondRunOnTheSameOutputIsRefused) {
+  const fs::path dir = temp_dir("locked");
+  const fs::path out = dir / "out";
+  fs::create_directories(out);
+  // flock(1) holds the folder's lock while dffeval runs, as a first run would.
+  const auto r = run(
+      "--suite " + write_small_suite(dir).string() + " --method heuristic --out " + out.string(),
+      "flock -n " + (out / ".dffeval.lock").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "another dffeval run")) << r.output;
+  EXPECT_FALSE(fs::exists(out / "summary.json"));
 }
 
 }  // namespace

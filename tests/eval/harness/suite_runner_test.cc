@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -90,11 +91,13 @@ TEST(SuiteRunner, OneOrTwoJobsGiveTheSameRecordsInTrialOrder) {
 TEST(SuiteRunner, PartialFileHoldsEveryFinishedTrial) {
   const TinySuite t = tiny_suite("partial");
   RunOptions o = options("oracle-pose", 2);
-  o.partial_file = t.dir / "partial.jsonl";
+  PartialResultsFile file = PartialResultsFile::create(t.dir / "partial.jsonl", {{"run", 1}});
+  o.partial = &file;
   const auto results = run_trials(t.suite, t.trials, o);
-  const auto lines = fixtures::read_jsonl(o.partial_file);
-  ASSERT_EQ(lines.size(), t.trials.size());
-  const auto partial = read_partial_results(o.partial_file);
+  const auto lines = fixtures::read_jsonl(file.path());
+  ASSERT_EQ(lines.size(), t.trials.size() + 1);  // the header and a line per trial
+  EXPECT_TRUE(lines[0].contains("dffeval_partial"));
+  const auto partial = read_partial_results(file.path());
   ASSERT_EQ(partial.size(), t.trials.size());
   for (const TrialResult& r : results) {
     ASSERT_TRUE(partial.count(r.trial.id)) << r.trial.id;
@@ -118,16 +121,24 @@ TEST(SuiteRunner, ReadPartialResultsSkipsATornLine) {
 TEST(SuiteRunner, ResumedTrialsAreNotRunAgain) {
   const TinySuite t = tiny_suite("resume");
   RunOptions first = options("oracle-pose", 1);
-  first.partial_file = t.dir / "partial.jsonl";
-  // An interrupted run: only the first two trials finished.
-  const std::vector<Trial> head(t.trials.begin(), t.trials.begin() + 2);
-  const auto done = run_trials(t.suite, head, first);
+  const fs::path path = t.dir / "partial.jsonl";
+  const RunFingerprint print = {{"run", 1}};
+  std::vector<TrialResult> done;
+  {
+    PartialResultsFile file = PartialResultsFile::create(path, print);
+    first.partial = &file;
+    // An interrupted run: only the first two trials finished.
+    const std::vector<Trial> head(t.trials.begin(), t.trials.begin() + 2);
+    done = run_trials(t.suite, head, first);
+  }
 
   // Resumed with a method that throws if asked: the two finished trials come
   // from their records, the other two fail with method_error.
   RunOptions again = options(kRefuses, 1);
-  again.partial_file = first.partial_file;
-  again.resumed = read_partial_results(first.partial_file);
+  ResumedRecords resumed;
+  PartialResultsFile file = PartialResultsFile::resume(path, print, resumed);
+  again.partial = &file;
+  again.resumed = resumed.records;
   ASSERT_EQ(again.resumed.size(), 2u);
   const auto results = run_trials(t.suite, t.trials, again);
   ASSERT_EQ(results.size(), 4u);
@@ -142,9 +153,9 @@ TEST(SuiteRunner, ResumedTrialsAreNotRunAgain) {
     EXPECT_FALSE(results[i].success);
     EXPECT_EQ(results[i].record["method"], kRefuses);
   }
-  // Only the two new trials were appended.
-  EXPECT_EQ(fixtures::read_jsonl(again.partial_file).size(), 4u);
-  EXPECT_EQ(read_partial_results(again.partial_file).size(), 4u);
+  // Only the two new trials were appended (after the one header).
+  EXPECT_EQ(fixtures::read_jsonl(path).size(), 5u);
+  EXPECT_EQ(read_partial_results(path).size(), 4u);
 }
 
 TEST(SuiteRunner, TrialResultFromRecordReadsOutcomeAndTimings) {
@@ -172,8 +183,8 @@ TEST(SuiteRunner, TrialResultFromRecordReadsOutcomeAndTimings) {
 TEST(SuiteRunner, ATrialThatThrowsIsAnInternalErrorAndTheRunGoesOn) {
   const TinySuite t = tiny_suite("broken");
   std::vector<Trial> trials = {t.trials[0], t.trials[0]};
-  trials[1].task = "no_such_task";  // its demonstration cannot be loaded
-  trials[1].id = "no_such_task/seen/clean/000";
+  trials[1].object_index = 1000000;  // no such instance: this trial alone throws
+  trials[1].id = trials[0].task + "/seen/clean/999";
   trials[1].index = 1;
   const auto results = run_trials(t.suite, trials, options("oracle-pose", 1));
   ASSERT_EQ(results.size(), 2u);
@@ -181,11 +192,38 @@ TEST(SuiteRunner, ATrialThatThrowsIsAnInternalErrorAndTheRunGoesOn) {
   EXPECT_TRUE(results[0].record.contains("execution"));
   EXPECT_EQ(results[1].failure_mode, "internal_error");
   EXPECT_FALSE(results[1].success);
-  EXPECT_EQ(results[1].record["id"], "no_such_task/seen/clean/000");
+  EXPECT_EQ(results[1].record["id"], trials[1].id);
   EXPECT_EQ(results[1].record["failure_mode"], "internal_error");
   EXPECT_EQ(results[1].record["method"], "oracle-pose");
-  EXPECT_NE(results[1].record["error"].get<std::string>().find("no_such_task"), std::string::npos)
+  EXPECT_NE(results[1].record["error"].get<std::string>().find("1000000"), std::string::npos)
       << results[1].record.dump();
+}
+
+TEST(SuiteRunner, BadInputStopsTheRunBeforeAnyTrial) {
+  const TinySuite t = tiny_suite("preflight");
+  std::vector<Trial> trials = {t.trials[0], t.trials[0]};
+  trials[1].task = "no_such_task";  // its demonstration cannot be loaded
+  trials[1].id = "no_such_task/seen/clean/000";
+  PartialResultsFile file = PartialResultsFile::create(t.dir / "partial.jsonl", {{"run", 1}});
+  RunOptions o = options("oracle-pose", 1);
+  o.partial = &file;
+  try {
+    run_trials(t.suite, trials, o);
+    FAIL() << "an unknown task must stop the run";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("no_such_task"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(read_partial_results(file.path()).empty());  // no trial ran
+}
+
+TEST(SuiteRunner, AStopRequestEndsTheRunWithTheFinishedTrialsOnly) {
+  const TinySuite t = tiny_suite("stop");
+  std::atomic<bool> stop{true};
+  RunOptions o = options("oracle-pose", 2);
+  o.stop = &stop;
+  const auto results = run_trials(t.suite, t.trials, o);
+  ASSERT_EQ(results.size(), t.trials.size());
+  for (const auto& r : results) EXPECT_TRUE(r.trial.id.empty());
 }
 
 }  // namespace
