@@ -125,6 +125,9 @@ int run_suite(const RunArgs& a) {
     results = run_trials(suite, trials, opt);
   } catch (...) {
     std::signal(SIGINT, SIG_DFL);
+    // Stopped before any trial (bad input): a header-only file keeps nothing.
+    std::error_code ec;
+    if (!a.resume && partial.appended() == 0) fs::remove(partial_path, ec);
     throw;
   }
   std::signal(SIGINT, SIG_DFL);

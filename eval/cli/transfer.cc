@@ -16,6 +16,7 @@
 #include "eval/cli/verbs.h"
 #include "eval/harness/demonstration.h"
 #include "eval/harness/draw_recipe.h"
+#include "eval/harness/output_folder.h"
 #include "eval/harness/trial_runner.h"
 #include "eval/methods/sparsedff_method.h"
 #include "eval/viz/transfer_picture.h"
@@ -58,6 +59,11 @@ std::unique_ptr<LiveScene> live_scene(const DrawnScene& scene, RgbdRenderer& ren
 
 int run_transfer(const TransferOptions& o, std::ostream& log) {
   const Demonstration demo = load_demonstration(o.demo);
+  SparseDffPipeline pipeline(sparsedff_variant(o.method));  // an unknown method fails here
+  // The output is checked (created, locked, probed) before the grasp is
+  // computed, so a bad --out costs nothing and loses nothing.
+  const OutputFolder folder(o.out);
+  const fs::path out = folder.path();
   std::unique_ptr<RgbdRenderer> renderer;
   auto need_renderer = [&]() -> RgbdRenderer& {
     if (!renderer) renderer = std::make_unique<RgbdRenderer>();
@@ -113,7 +119,6 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
                      o.source_dir.empty() ? "demo source scene (rendered)" : o.source_dir,
                      o.target_dir.empty() ? recipe_to_json(*recipe).dump() : o.target_dir);
 
-  SparseDffPipeline pipeline(sparsedff_variant(o.method));
   auto t0 = std::chrono::steady_clock::now();
   const auto source = pipeline.source_model(source_obs);
   const double t_source = seconds_since(t0);
@@ -135,8 +140,6 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
   for (const auto& [part, sec] : result.timing_s) parts += fmt::format(" {} {:.2f}", part, sec);
   log << "optimization by part (s):" << parts << "\n";
 
-  const fs::path out(o.out);
-  fs::create_directories(out);
   nlohmann::json j;
   j["task"] = demo.task;
   j["method"] = o.method;
@@ -151,11 +154,6 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
   if (recipe) j["target_scene_recipe"] = recipe_to_json(*recipe);
   j["provenance"] = provenance();
 
-  write_transfer_picture(out / "transfer.png", *source->field, target,
-                         pipeline.optimizer().surface_points(result.grasp),
-                         pipeline.optimizer().surface_points(demo_grasp));
-  log << fmt::format("wrote {}\n", (out / "transfer.png").string());
-
   if (o.execute) {
     const ExecutionResult ex =
         execute_grasp(*target_live->world, target_live->d, result.grasp, ExecutionConfig{});
@@ -163,8 +161,13 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
     log << fmt::format("executed: {} (object lift {:.3f} m, {})\n",
                        ex.success ? "SUCCESS" : "failure", ex.object_lift_m, to_string(ex.failure));
   }
-  std::ofstream(out / "grasp.json") << j.dump(2) << "\n";
+  write_file_checked(out / "grasp.json", j.dump(2) + "\n");
   log << fmt::format("wrote {}\n", (out / "grasp.json").string());
+  write_transfer_picture(out / "transfer.png", *source->field, target,
+                         pipeline.optimizer().surface_points(result.grasp),
+                         pipeline.optimizer().surface_points(demo_grasp));
+  log << fmt::format("wrote {}\n", (out / "transfer.png").string());
+
   return 0;
 }
 

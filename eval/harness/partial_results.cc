@@ -117,7 +117,7 @@ PartialResultsFile PartialResultsFile::resume(const fs::path& path,
 }
 
 PartialResultsFile::PartialResultsFile(PartialResultsFile&& other) noexcept
-    : path_(std::move(other.path_)), fd_(other.fd_) {
+    : path_(std::move(other.path_)), fd_(other.fd_), appended_(other.appended_) {
   other.fd_ = -1;
 }
 
@@ -125,7 +125,10 @@ PartialResultsFile::~PartialResultsFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void PartialResultsFile::append(const nlohmann::json& record) { write_line(record.dump() + "\n"); }
+void PartialResultsFile::append(const nlohmann::json& record) {
+  write_line(record.dump() + "\n");
+  ++appended_;
+}
 
 void PartialResultsFile::write_line(const std::string& line) {
   // One write() of the whole line: O_APPEND puts it at the end in one piece.

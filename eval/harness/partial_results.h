@@ -57,12 +57,15 @@ class PartialResultsFile {
   /// the write or the sync fails. Not thread-safe (the runner holds a lock).
   void append(const nlohmann::json& record);
   const std::filesystem::path& path() const { return path_; }
+  /// Records appended through this object.
+  std::size_t appended() const { return appended_; }
 
  private:
   PartialResultsFile(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
   void write_line(const std::string& line);
   std::filesystem::path path_;
   int fd_ = -1;
+  std::size_t appended_ = 0;
 };
 
 /// Reads the trial records of a partial file (ids -> records), skipping the

@@ -128,16 +128,23 @@ void read_instances(const StrictYaml& y, SuiteSpec& s) {
 
 SuiteSpec load_suite(const std::string& name_or_path) {
   std::filesystem::path file = name_or_path;
-  if (std::filesystem::is_directory(file)) {
-    throw InputError(
+  const auto directory = [&] {
+    return InputError(
         fmt::format("{}: is a directory, expected a suite name or a .yaml file", file.string()));
-  }
+  };
   if (file.extension() != ".yaml") {
-    file = project_root() / "config" / "suites" / (name_or_path + ".yaml");
-    if (!std::filesystem::exists(file)) {
+    // A suite name wins over a folder of that name in the working directory.
+    const auto named = project_root() / "config" / "suites" / (name_or_path + ".yaml");
+    if (std::filesystem::exists(named)) {
+      file = named;
+    } else if (std::filesystem::is_directory(file)) {
+      throw directory();
+    } else {
       throw InputError(fmt::format("unknown suite '{}' (known: {}; or give a path to a .yaml file)",
                                    name_or_path, fmt::join(list_suites(), ", ")));
     }
+  } else if (std::filesystem::is_directory(file)) {
+    throw directory();
   } else if (!std::filesystem::exists(file)) {
     throw InputError(fmt::format("{}: suite file not found", file.string()));
   }

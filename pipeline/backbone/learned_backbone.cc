@@ -258,15 +258,15 @@ std::unique_ptr<LearnedBackbone> LearnedBackbone::load(const std::filesystem::pa
       throw std::runtime_error("no dffeval_spec entry");
     }
   } catch (const std::exception& e) {
-    throw std::runtime_error("learned backbone weights '" + weights_file.string() +
-                             "' are not a dffeval learned-backbone file: " + e.what());
+    throw InputError("learned backbone weights '" + weights_file.string() +
+                     "' are not a dffeval learned-backbone file: " + e.what());
   }
   spec_t = spec_t.to(torch::kInt64).contiguous();
   if (spec_t.numel() != 5 || spec_t[0].item<std::int64_t>() != kWeightsFormatVersion ||
       spec_t[4].item<std::int64_t>() != kLearnedBackboneInputChannels) {
-    throw std::runtime_error("learned backbone weights '" + weights_file.string() +
-                             "' have an unsupported format version; retrain with "
-                             "`dffeval train-backbone`");
+    throw InputError("learned backbone weights '" + weights_file.string() +
+                     "' have an unsupported format version; retrain with "
+                     "`dffeval train-backbone`");
   }
   LearnedBackboneSpec spec;
   spec.feature_dim = static_cast<int>(spec_t[1].item<std::int64_t>());
@@ -276,8 +276,8 @@ std::unique_ptr<LearnedBackbone> LearnedBackbone::load(const std::filesystem::pa
   try {
     backbone->net_->load(archive);
   } catch (const std::exception& e) {
-    throw std::runtime_error("learned backbone weights '" + weights_file.string() +
-                             "' do not fit the net: " + e.what());
+    throw InputError("learned backbone weights '" + weights_file.string() +
+                     "' do not fit the net: " + e.what());
   }
   backbone->net_->eval();
   return backbone;

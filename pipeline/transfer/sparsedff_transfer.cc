@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -45,6 +46,20 @@ SparseDffPipeline::SparseDffPipeline(SparseDffConfig config) : config_(std::move
       if (std::string(env) != "off") cache_dir_ = env;
     } else {
       cache_dir_ = project_root() / "results" / "cache" / "sparsedff";
+    }
+    // A cache that cannot be used costs time, not results: warn once and
+    // run uncached rather than fail every trial.
+    std::error_code ec;
+    if (!cache_dir_.empty()) std::filesystem::create_directories(cache_dir_, ec);
+    if (!cache_dir_.empty() && !std::filesystem::is_directory(cache_dir_, ec)) {
+      static std::atomic<bool> warned{false};
+      if (!warned.exchange(true)) {
+        std::fprintf(stderr,
+                     "warning: source-model cache '%s' is not a usable folder; running "
+                     "without the disk cache\n",
+                     cache_dir_.c_str());
+      }
+      cache_dir_.clear();
     }
   }
 }

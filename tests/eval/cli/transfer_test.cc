@@ -99,6 +99,19 @@ TEST(TransferVerb, UnknownDemonstrationIsAnInputError) {
   EXPECT_FALSE(fs::exists(dir / "u"));
 }
 
+TEST(TransferVerb, ABadMethodOrOutputIsRefusedBeforeAnyWork) {
+  const fs::path dir = fixtures::fresh_temp_dir("cli_transfer_out");
+  std::ofstream(dir / "plain") << "x";
+  auto r = run_dffeval("transfer --out " + (dir / "plain").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "is a file")) << r.output;
+  EXPECT_FALSE(contains(r.output, "energy")) << r.output;  // nothing was optimized
+  r = run_dffeval("transfer --method bogus --out " + (dir / "t").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "bogus")) << r.output;
+  EXPECT_FALSE(contains(r.output, "transfer mug_wrap")) << r.output;  // nothing was rendered
+}
+
 TEST(TransferVerb, CapturesThatCannotBeUsedAreExitCode2) {
   const fs::path dir = fixtures::fresh_temp_dir("cli_transfer_captures");
   // A folder without a capture.

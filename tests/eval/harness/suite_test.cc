@@ -291,6 +291,12 @@ TEST(Suite, ADirectoryIsNamedAsOne) {
           << e.what();
     }
   }
+  // A folder named like a suite in the working directory does not hide it.
+  const fs::path cwd = fs::current_path();
+  fs::create_directories(dir / "smoke");
+  fs::current_path(dir);
+  EXPECT_EQ(load_suite("smoke").name, "smoke");
+  fs::current_path(cwd);
 }
 
 TEST(Suite, BadSuiteFilesNameTheFileKeyAndReason) {

@@ -1,6 +1,7 @@
 // SparseDffPipeline on a rendered demonstration scene: the source model is built once per
 // observation and kept in memory; the disk cache gives a new pipeline the same field, a
-// damaged entry is rebuilt, and "off" (in the config or DFFEVAL_CACHE) disables it; the
+// damaged entry is rebuilt, "off" (in the config or DFFEVAL_CACHE) disables it, a cache
+// path that is a file runs uncached; the
 // refiner seed is part of the key; the target side reuses the source's refiner and the
 // transfer is deterministic per seed; set_torch_threads. Geometric backbone, a few
 // refiner steps and optimizer iterations, so that each test takes seconds.
@@ -223,6 +224,18 @@ TEST(SparseDffPipeline, OffDisablesTheDiskCache) {
     EXPECT_FALSE(SparseDffPipeline(fast_config("")).source_model(obs)->from_disk_cache);
     EXPECT_TRUE(SparseDffPipeline(fast_config(dir.string())).source_model(obs)->from_disk_cache);
   }
+}
+
+TEST(SparseDffPipeline, ACacheThatIsAFileRunsUncached) {
+  const Observation& obs = demo().source;
+  const fs::path dir = fixtures::fresh_temp_dir("sparsedff_cache_file");
+  std::ofstream(dir / "plain") << "x";
+  const ScopedCacheEnv env((dir / "plain").string());
+  // Built, not thrown: the cache is an optimisation (a warning goes to stderr).
+  const auto model = SparseDffPipeline(fast_config("")).source_model(obs);
+  ASSERT_TRUE(model);
+  EXPECT_FALSE(model->from_disk_cache);
+  EXPECT_TRUE(fs::is_regular_file(dir / "plain"));
 }
 
 TEST(SparseDffPipeline, TargetFieldUsesTheSourcesRefinerAndTransferOptimizes) {
