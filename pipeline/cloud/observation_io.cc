@@ -72,7 +72,18 @@ void save_observation(const Observation& obs, const std::filesystem::path& dir,
       depth16[2 * i] = static_cast<unsigned char>(d >> 8);
       depth16[2 * i + 1] = static_cast<unsigned char>(d & 0xff);
     }
-    if (lodepng::encode((dir / depth_name).string(), depth16, v.width, v.height, LCT_GREY, 16)) {
+    // lodepng would shrink a depth image of few distinct values (an empty
+    // scene, all zeros) to 1-8 bit grey, which the loader rightly refuses:
+    // always 16-bit.
+    lodepng::State state;
+    state.encoder.auto_convert = 0;
+    state.info_raw.colortype = LCT_GREY;
+    state.info_raw.bitdepth = 16;
+    state.info_png.color.colortype = LCT_GREY;
+    state.info_png.color.bitdepth = 16;
+    std::vector<unsigned char> png;
+    if (lodepng::encode(png, depth16, v.width, v.height, state) ||
+        lodepng::save_file(png, (dir / depth_name).string())) {
       throw std::runtime_error("cannot write " + (dir / depth_name).string());
     }
     // Row-major K in the file.
@@ -158,6 +169,15 @@ Observation load_observation(const std::filesystem::path& dir) {
     throw InputError(fmt::format("{}: malformed capture description: {}", where, e.what()));
   }
   if (obs.views.empty()) throw InputError(where + ": key 'views': no views");
+  // A capture without a single depth reading (a sensor that was off, a
+  // wrong export) is bad input, not a failure of the method that gets it.
+  bool any_depth = false;
+  for (const auto& v : obs.views)
+    for (float z : v.depth_m) any_depth = any_depth || z > 0.0f;
+  if (!any_depth) {
+    throw InputError(
+        fmt::format("{}: every depth pixel of every view is 0 (no depth measured)", dir.string()));
+  }
   return obs;
 }
 

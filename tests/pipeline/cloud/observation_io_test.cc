@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <lodepng.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -68,6 +69,19 @@ TEST(ObservationIo, AnEightBitDepthPngIsNamedAsSuch) {
       lodepng::encode((dir / "cam0_depth.png").string(), grey, v.width, v.height, LCT_GREY, 8), 0u);
   const std::string e = load_error(dir);
   EXPECT_NE(e.find("cam0_depth.png: depth must be a 16-bit PNG in millimetres"), std::string::npos)
+      << e;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ObservationIo, ACaptureWithoutAnyDepthIsNamedAsSuch) {
+  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_nodepth";
+  std::filesystem::remove_all(dir);
+  Observation obs;
+  obs.views.push_back(ramp_view());
+  std::fill(obs.views[0].depth_m.begin(), obs.views[0].depth_m.end(), 0.0f);
+  save_observation(obs, dir, {});
+  const std::string e = load_error(dir);
+  EXPECT_NE(e.find(dir.string() + ": every depth pixel of every view is 0"), std::string::npos)
       << e;
   std::filesystem::remove_all(dir);
 }
