@@ -70,6 +70,7 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
       const std::string diverged = divergence_warning(d);
       if (!diverged.empty() || !state_is_finite(m, d)) {
         push.held = false;
+        r.diverged = true;
         r.detail = std::string(kSimulationDiverged) + " during the " + push.direction + " push";
         if (!diverged.empty()) r.detail += ": " + diverged;
         break;

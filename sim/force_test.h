@@ -81,6 +81,8 @@ struct ForceTestResult {
   std::vector<ForcePush> pushes;
   /// The applied force magnitude, newtons.
   double force_n = 0.0;
+  /// The simulation diverged during a push (no verdict on the grasp).
+  bool diverged = false;
   std::string detail;
   double sim_time_s = 0.0;
   nlohmann::json to_json() const;

@@ -44,6 +44,12 @@ std::string differences(const RunFingerprint& was, const RunFingerprint& now) {
   return out;
 }
 
+/// The id of a trial record line, or "" for anything else (the header, a
+/// line that does not parse).
+std::string record_id(const nlohmann::json& j) {
+  return j.is_object() && j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : "";
+}
+
 }  // namespace
 
 bool is_error_mode(const std::string& failure_mode) {
@@ -103,8 +109,8 @@ PartialResultsFile PartialResultsFile::resume(const fs::path& path,
       header_seen = true;
       continue;
     }
-    if (!j.contains("id") || !j["id"].is_string()) continue;
-    const std::string id = j["id"];
+    const std::string id = record_id(j);
+    if (id.empty()) continue;
     if (is_error_mode(j.value("failure_mode", ""))) {
       resumed.records.erase(id);
       resumed.rerun_errors.push_back(id);
@@ -148,9 +154,8 @@ std::map<std::string, nlohmann::json> read_partial_results(const fs::path& file)
   std::string line;
   while (std::getline(in, line)) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("id") || !j["id"].is_string()) continue;
-    const std::string id = j["id"];
-    out[id] = std::move(j);
+    const std::string id = record_id(j);
+    if (!id.empty()) out[id] = std::move(j);
   }
   return out;
 }

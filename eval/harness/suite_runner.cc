@@ -34,19 +34,12 @@ TrialResult error_result(const Trial& trial, const std::string& method, const st
   TrialResult r;
   r.trial = trial;
   r.failure_mode = mode;
-  r.record = {{"id", trial.id},
-              {"index", trial.index},
-              {"task", trial.task},
-              {"category", trial.category},
-              {"object_set", to_string(trial.object_set)},
-              {"scene_set", trial.scene_set},
-              {"seed", trial.seed},
-              {"method", method},
-              {"success", false},
-              {"robust", false},
-              {"transfer", false},
-              {"failure_mode", mode},
-              {"error", error}};
+  r.record = trial_identity(trial, method);
+  r.record["success"] = false;
+  r.record["robust"] = false;
+  r.record["transfer"] = false;
+  r.record["failure_mode"] = mode;
+  r.record["error"] = error;
   return r;
 }
 }  // namespace
@@ -55,21 +48,21 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
                                     const RunOptions& options) {
   const MethodInfo& method = find_method(options.method);
   std::vector<TrialResult> results(trials.size());
-  std::vector<std::size_t> todo;
+  std::vector<std::size_t> pending;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     auto it = options.resumed.find(trials[i].id);
     if (it != options.resumed.end())
       results[i] = trial_result_from_record(trials[i], it->second);
     else
-      todo.push_back(i);
+      pending.push_back(i);
   }
 
   // Built here, on the caller's thread, so that bad input stops the run
   // before any trial (see the header); the first worker then uses it.
   std::unique_ptr<TrialRunner> first;
-  if (!todo.empty()) {
+  if (!pending.empty()) {
     std::vector<std::string> tasks, scene_sets;
-    for (std::size_t i : todo) {
+    for (std::size_t i : pending) {
       if (std::find(tasks.begin(), tasks.end(), trials[i].task) == tasks.end())
         tasks.push_back(trials[i].task);
       if (std::find(scene_sets.begin(), scene_sets.end(), trials[i].scene_set) == scene_sets.end())
@@ -80,7 +73,7 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
   }
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
-  std::size_t done = trials.size() - todo.size(), transfers = 0;
+  std::size_t done = trials.size() - pending.size(), transfers = 0;
   for (const auto& r : results) transfers += r.transfer;
   const auto t0 = std::chrono::steady_clock::now();
   const bool tty = isatty(STDERR_FILENO);
@@ -92,8 +85,8 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
     while (true) {
       if (options.stop && options.stop->load()) break;
       const std::size_t n = next.fetch_add(1);
-      if (n >= todo.size()) break;
-      const Trial& trial = trials[todo[n]];
+      if (n >= pending.size()) break;
+      const Trial& trial = trials[pending[n]];
       TrialResult r;
       try {
         if (!runner) runner = std::make_unique<TrialRunner>(suite, method);
@@ -105,14 +98,14 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
         r = error_result(trial, options.method, "internal_error", e.what());
       }
       std::lock_guard<std::mutex> lock(mutex);
-      results[todo[n]] = r;
+      results[pending[n]] = r;
       if (options.partial) options.partial->append(r.record);
       ++done;
       transfers += r.transfer;
       if (options.progress) {
         const double elapsed =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const std::size_t ran = done - (trials.size() - todo.size());
+        const std::size_t ran = done - (trials.size() - pending.size());
         const double eta = ran ? elapsed / ran * (trials.size() - done) : 0.0;
         fmt::print(stderr, "{}[{:>4}/{}] {:<40} {:<19} {:5.1f}s | {:.0f}% transfer | eta {:.0f}s{}",
                    tty ? "\r\033[K" : "", done, trials.size(), trial.id,
@@ -122,7 +115,7 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
     }
   };
   const int jobs = std::max(
-      1, std::min<int>(options.jobs, static_cast<int>(std::max<std::size_t>(1, todo.size()))));
+      1, std::min<int>(options.jobs, static_cast<int>(std::max<std::size_t>(1, pending.size()))));
   std::vector<std::thread> threads;
   // A worker that throws (a failed write of the partial file) stops the run:
   // the others finish their trial in hand, then the error is rethrown.
@@ -133,7 +126,7 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex);
       if (!error) error = std::current_exception();
-      next = todo.size();
+      next = pending.size();
     }
   };
   for (int j = 1; j < jobs; ++j) threads.emplace_back(guarded, nullptr);

@@ -85,7 +85,7 @@ void TrialRunner::judge(TrialResult& r, const World& world, const mjData* held,
     r.timing_s["force_test"] = seconds_since(t0);
     r.record["force_test"] = force.to_json();
     r.robust = force.holds;
-    force_diverged = force.detail.rfind(kSimulationDiverged, 0) == 0;
+    force_diverged = force.diverged;
   }
   if (force_diverged) {
     r.failure_mode = "sim_error";
@@ -94,6 +94,17 @@ void TrialRunner::judge(TrialResult& r, const World& world, const mjData* held,
   } else if (ex.success && !r.robust) {
     r.failure_mode = "dropped_under_force";
   }
+}
+
+nlohmann::json trial_identity(const Trial& trial, const std::string& method) {
+  return {{"id", trial.id},
+          {"index", trial.index},
+          {"task", trial.task},
+          {"category", trial.category},
+          {"object_set", to_string(trial.object_set)},
+          {"scene_set", trial.scene_set},
+          {"seed", trial.seed},
+          {"method", method}};
 }
 
 MethodInput TrialRunner::source_input(const SourceScene& source) const {
@@ -141,15 +152,8 @@ TrialResult TrialRunner::run(const Trial& trial) {
   in.privileged = method_info_.uses_ground_truth ? &privileged : nullptr;
   in.seed = derive_seed(trial.seed, "method");
 
-  r.record["id"] = trial.id;
-  r.record["index"] = trial.index;
-  r.record["task"] = trial.task;
-  r.record["category"] = trial.category;
-  r.record["object_set"] = to_string(trial.object_set);
-  r.record["scene_set"] = trial.scene_set;
+  r.record = trial_identity(trial, method_info_.name);
   r.record["k"] = trial.k;
-  r.record["seed"] = trial.seed;
-  r.record["method"] = method_info_.name;
   r.record["scene"] = scene.to_json();
   r.record["X_WTargetObj_settled"] = pose_to_json(privileged.X_WTargetObj);
 

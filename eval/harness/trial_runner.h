@@ -81,6 +81,10 @@ class TrialRunner {
   std::map<std::string, SourceScene> sources_;
 };
 
+/// What names a trial in its record (id, index, task, category, object and
+/// scene set, seed, method): shared by a run's record and an error's.
+nlohmann::json trial_identity(const Trial& trial, const std::string& method);
+
 /// The source scene of a demonstration: its source instance at the canonical
 /// pose in the middle of the table, drawn from `scene_set` with a seed fixed
 /// by the task name (the demonstration is a fixed asset, not a suite draw).
