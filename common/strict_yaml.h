@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -66,13 +67,36 @@ class StrictYaml {
   std::shared_ptr<std::set<std::string>> consumed_;
 };
 
+namespace strict_yaml_detail {
+// No setting of ours means "not a number" or "infinitely far": a .nan or
+// .inf in a config is a typo or an overflow, and would otherwise pass every
+// range check written as `x > lo` (NaN compares false both ways).
+inline bool finite_value(double v) { return std::isfinite(v); }
+inline bool finite_value(float v) { return std::isfinite(v); }
+template <class T>
+bool finite_value(const std::vector<T>& v) {
+  for (const auto& x : v)
+    if (!finite_value(x)) return false;
+  return true;
+}
+template <class T>
+bool finite_value(const T&) {
+  return true;
+}
+}  // namespace strict_yaml_detail
+
 template <class T>
 T StrictYaml::as() const {
+  T value;
   try {
-    return node_.as<T>();
+    value = node_.as<T>();
   } catch (const YAML::Exception& e) {
     fail("", "cannot read value '" + YAML::Dump(node_) + "': wrong type");
   }
+  if (!strict_yaml_detail::finite_value(value)) {
+    fail("", "cannot read value '" + YAML::Dump(node_) + "': must be a finite number");
+  }
+  return value;
 }
 
 template <class T>

@@ -264,8 +264,9 @@ TEST(Harness, InterruptedRunsResumeToTheUninterruptedResult) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(fixtures::contains(r.output, "seed: was 5, now 9")) << r.output;
 
-  // kill -9 at two more points, a torn line after the last; each resume goes on.
-  for (const int lines : {5, 7}) {
+  // kill -9 at three more points (mid-run, after each resume), a torn line
+  // after the last; each resume goes on from what was kept.
+  for (const int lines : {5, 6, 7}) {
     r = shell(interrupted_run(args + " --resume", partial, lines, "KILL"));
     EXPECT_TRUE(fixtures::contains(r.output, "rc=137")) << r.output;
   }
