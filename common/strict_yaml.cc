@@ -8,24 +8,47 @@
 namespace dffeval {
 namespace {
 
-/// yaml-cpp keeps both entries of a repeated key and lookups see only the
-/// first, so the second would be ignored without a word.
-void reject_duplicate_keys(const YAML::Node& node, const std::string& origin,
-                           const std::string& path) {
+/// Config files are small: a document that expands (through aliases) to
+/// more nodes than this is an alias bomb, not a config.
+constexpr std::size_t kMaxNodes = 100000;
+/// Deeper nesting than any schema of ours has is a typo or an attack on the
+/// recursion below.
+constexpr int kMaxDepth = 64;
+
+/// Checks what every reader below relies on: each key is a plain scalar
+/// (a `? [a, b]` or `? {a: 1}` key would make a key lookup throw yaml-cpp's
+/// conversion error), no key is given twice (yaml-cpp keeps both entries and
+/// lookups see only the first, so the second would be ignored without a
+/// word), the nesting and the alias expansion stay small.
+void check_tree(const YAML::Node& node, const std::string& origin, const std::string& path,
+                int depth, std::size_t* nodes) {
+  if (++*nodes > kMaxNodes) {
+    throw InputError(
+        fmt::format("{}: more than {} YAML nodes (aliases expanding too far?)", origin, kMaxNodes));
+  }
+  if (depth > kMaxDepth) {
+    throw InputError(fmt::format("{}:{}: key '{}': nested more than {} levels deep", origin,
+                                 node.Mark().line + 1, path, kMaxDepth));
+  }
   if (node.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) {
+        throw InputError(fmt::format("{}:{}: key '{}': a key must be a plain name, not a {}",
+                                     origin, kv.first.Mark().line + 1, path,
+                                     kv.first.IsMap() ? "mapping" : "list or null"));
+      }
       const std::string key = kv.first.Scalar();
       const std::string sub = path.empty() ? key : path + "." + key;
       if (!seen.insert(key).second) {
         throw InputError(fmt::format("{}:{}: key '{}': duplicate key (given twice in one mapping)",
                                      origin, kv.first.Mark().line + 1, sub));
       }
-      reject_duplicate_keys(kv.second, origin, sub);
+      check_tree(kv.second, origin, sub, depth + 1, nodes);
     }
   } else if (node.IsSequence()) {
     for (std::size_t i = 0; i < node.size(); ++i) {
-      reject_duplicate_keys(node[i], origin, fmt::format("{}[{}]", path, i));
+      check_tree(node[i], origin, fmt::format("{}[{}]", path, i), depth + 1, nodes);
     }
   }
 }
@@ -54,11 +77,15 @@ StrictYaml StrictYaml::load_string(const std::string& text, const std::string& o
     if (!root.IsDefined() || root.IsNull()) {
       throw InputError(fmt::format("{}: empty YAML document", origin));
     }
-    reject_duplicate_keys(root, origin, "");
+    std::size_t nodes = 0;
+    check_tree(root, origin, "", 0, &nodes);
     return StrictYaml(root, origin, "");
   } catch (const YAML::ParserException& e) {
     throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1,
                                  e.mark.column + 1, e.msg));
+  } catch (const YAML::Exception& e) {
+    // Anything else yaml-cpp refuses while building the tree is bad input too.
+    throw InputError(fmt::format("{}: cannot read the YAML: {}", origin, e.what()));
   }
 }
 

@@ -83,6 +83,12 @@ template <class T>
 bool finite_value(const T&) {
   return true;
 }
+/// The value as written, shortened for an error message.
+inline std::string shown(const YAML::Node& node) {
+  std::string text = YAML::Dump(node);
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
 }  // namespace strict_yaml_detail
 
 template <class T>
@@ -91,10 +97,11 @@ T StrictYaml::as() const {
   try {
     value = node_.as<T>();
   } catch (const YAML::Exception& e) {
-    fail("", "cannot read value '" + YAML::Dump(node_) + "': wrong type");
+    fail("", "cannot read value '" + strict_yaml_detail::shown(node_) + "': wrong type");
   }
   if (!strict_yaml_detail::finite_value(value)) {
-    fail("", "cannot read value '" + YAML::Dump(node_) + "': must be a finite number");
+    fail("",
+         "cannot read value '" + strict_yaml_detail::shown(node_) + "': must be a finite number");
   }
   return value;
 }

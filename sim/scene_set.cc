@@ -23,6 +23,20 @@ void require(bool ok, const StrictYaml& y, const std::string& key, const std::st
   if (!ok) y.fail(key, reason);
 }
 
+/// Jitters are half-widths of uniform draws: a negative one is a typo.
+double jitter(const StrictYaml& y, const std::string& key, double fallback) {
+  const double v = y.get_or(key, fallback);
+  require(v >= 0, y, key, "must be >= 0 (the half-width of a uniform draw)");
+  return v;
+}
+
+/// Colours and light intensities are fractions of full scale.
+double fraction(const StrictYaml& y, const std::string& key, double fallback) {
+  const double v = y.get_or(key, fallback);
+  require(v >= 0 && v <= 1, y, key, "must be in [0, 1]");
+  return v;
+}
+
 }  // namespace
 
 std::vector<std::string> list_scene_sets() { return list_yaml_names("scenes"); }
@@ -50,7 +64,9 @@ SceneSet load_scene_set(const std::string& name_or_path) {
             "expected [x, y] > 0.1 m");
     s.table.half_size_m = {hs[0], hs[1]};
     s.table.rgb = read_vec3(t, "rgb", s.table.rgb);
-    s.table.rgb_jitter = t.get_or("rgb_jitter", s.table.rgb_jitter);
+    require(s.table.rgb.minCoeff() >= 0 && s.table.rgb.maxCoeff() <= 1, t, "rgb",
+            "each channel must be in [0, 1]");
+    s.table.rgb_jitter = jitter(t, "rgb_jitter", s.table.rgb_jitter);
     s.table.checker_probability = t.get_or("checker_probability", s.table.checker_probability);
     require(s.table.checker_probability >= 0 && s.table.checker_probability <= 1, t,
             "checker_probability", "must be in [0, 1]");
@@ -62,6 +78,7 @@ SceneSet load_scene_set(const std::string& name_or_path) {
     r.count = c.get_or("count", r.count);
     require(r.count >= 1 && r.count <= 16, c, "count", "must be in [1, 16]");
     r.radius_m = c.get_or("radius_m", r.radius_m);
+    require(r.radius_m > 0.05 && r.radius_m < 5, c, "radius_m", "must be in (0.05, 5) m");
     r.height_m = c.get_or("height_m", r.height_m);
     r.look_at_m = read_vec3(c, "look_at_m", r.look_at_m);
     r.azimuth_offset_deg = c.get_or("azimuth_offset_deg", r.azimuth_offset_deg);
@@ -71,24 +88,27 @@ SceneSet load_scene_set(const std::string& name_or_path) {
     require(r.height >= 16 && r.height <= 4096, c, "height", "must be in [16, 4096] pixels");
     r.fovy_deg = c.get_or("fovy_deg", r.fovy_deg);
     require(r.fovy_deg > 5 && r.fovy_deg < 150, c, "fovy_deg", "must be in (5, 150) degrees");
-    r.position_jitter_m = c.get_or("position_jitter_m", r.position_jitter_m);
-    r.look_at_jitter_m = c.get_or("look_at_jitter_m", r.look_at_jitter_m);
+    r.position_jitter_m = jitter(c, "position_jitter_m", r.position_jitter_m);
+    r.look_at_jitter_m = jitter(c, "look_at_jitter_m", r.look_at_jitter_m);
     c.reject_unknown_keys();
   }
   if (y.has("lighting")) {
     StrictYaml l = y.child("lighting");
     auto& g = s.lighting;
-    g.diffuse = l.get_or("diffuse", g.diffuse);
-    g.diffuse_jitter = l.get_or("diffuse_jitter", g.diffuse_jitter);
-    g.ambient = l.get_or("ambient", g.ambient);
-    g.ambient_jitter = l.get_or("ambient_jitter", g.ambient_jitter);
-    g.direction_jitter_deg = l.get_or("direction_jitter_deg", g.direction_jitter_deg);
+    g.diffuse = fraction(l, "diffuse", g.diffuse);
+    g.diffuse_jitter = jitter(l, "diffuse_jitter", g.diffuse_jitter);
+    g.ambient = fraction(l, "ambient", g.ambient);
+    g.ambient_jitter = jitter(l, "ambient_jitter", g.ambient_jitter);
+    g.direction_jitter_deg = jitter(l, "direction_jitter_deg", g.direction_jitter_deg);
+    require(g.direction_jitter_deg <= 90, l, "direction_jitter_deg", "must be in [0, 90] degrees");
     l.reject_unknown_keys();
   }
   if (y.has("target")) {
     StrictYaml p = y.child("target");
     s.target.xy_range_m = p.get_or("xy_range_m", s.target.xy_range_m);
     s.target.yaw_range_deg = p.get_or("yaw_range_deg", s.target.yaw_range_deg);
+    require(s.target.yaw_range_deg >= 0 && s.target.yaw_range_deg <= 180, p, "yaw_range_deg",
+            "must be in [0, 180] degrees");
     require(s.target.xy_range_m >= 0 && s.target.xy_range_m < 0.3, p, "xy_range_m",
             "must be in [0, 0.3) m");
     p.reject_unknown_keys();
@@ -102,6 +122,9 @@ SceneSet load_scene_set(const std::string& name_or_path) {
             c, "max_count", "need 0 <= min_count <= max_count <= 8");
     s.clutter.min_gap_m = c.get_or("min_gap_m", s.clutter.min_gap_m);
     s.clutter.max_distance_m = c.get_or("max_distance_m", s.clutter.max_distance_m);
+    require(s.clutter.min_gap_m >= 0, c, "min_gap_m", "must be >= 0 m");
+    require(s.clutter.max_distance_m > s.clutter.min_gap_m && s.clutter.max_distance_m < 2, c,
+            "max_distance_m", "must be in (min_gap_m, 2) m");
     c.reject_unknown_keys();
   }
   y.reject_unknown_keys();

@@ -5,6 +5,7 @@
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -19,15 +20,16 @@ constexpr double kDepthUnitM = 0.001;
 /// The depth image's 16-bit big-endian samples. lodepng would widen an 8-bit
 /// PNG to 16 bits without a word (a depth of at most 255 mm) or refuse a
 /// colour one in its own words, so the header is checked first.
-std::vector<unsigned char> read_depth_png(const std::filesystem::path& file, unsigned* w,
-                                          unsigned* h) {
+std::vector<unsigned char> read_depth_png(const std::filesystem::path& file, int width,
+                                          int height) {
   std::vector<unsigned char> png;
   if (unsigned err = lodepng::load_file(png, file.string())) {
     throw InputError(
         fmt::format("{}: cannot read depth PNG: {}", file.string(), lodepng_error_text(err)));
   }
   lodepng::State state;
-  if (unsigned err = lodepng_inspect(w, h, &state, png.data(), png.size())) {
+  unsigned w = 0, h = 0;
+  if (unsigned err = lodepng_inspect(&w, &h, &state, png.data(), png.size())) {
     throw InputError(
         fmt::format("{}: cannot read depth PNG: {}", file.string(), lodepng_error_text(err)));
   }
@@ -37,12 +39,48 @@ std::vector<unsigned char> read_depth_png(const std::filesystem::path& file, uns
         "{}: depth must be a 16-bit PNG in millimetres (one grey channel), this one is {}-bit {}",
         file.string(), c.bitdepth, c.colortype == LCT_GREY ? "grey" : "colour"));
   }
+  // Before decoding: a damaged header can claim gigapixels.
+  if (static_cast<long>(w) != width || static_cast<long>(h) != height) {
+    throw InputError(fmt::format("{}: depth is {}x{}, cameras.json says {}x{}", file.string(), w, h,
+                                 width, height));
+  }
   std::vector<unsigned char> raw;
-  if (unsigned err = lodepng::decode(raw, *w, *h, png, LCT_GREY, 16)) {
+  if (unsigned err = lodepng::decode(raw, w, h, png, LCT_GREY, 16)) {
     throw InputError(fmt::format("{}: cannot read 16-bit depth PNG: {}", file.string(),
                                  lodepng_error_text(err)));
   }
   return raw;
+}
+
+/// The view's 8-bit RGB pixels. Only PNG, as the layout says: stb_image would
+/// also try a dozen other formats on a damaged file, some of which take
+/// seconds to give up; the size is checked before decoding.
+std::vector<std::uint8_t> read_rgb_png(const std::filesystem::path& file, int width, int height) {
+  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  unsigned char head[8] = {};
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open the RGB image", file.string()));
+  in.read(reinterpret_cast<char*>(head), 8);
+  if (in.gcount() != 8 || !std::equal(head, head + 8, kSignature)) {
+    throw InputError(fmt::format("{}: the RGB image must be a PNG file", file.string()));
+  }
+  int w = 0, h = 0, n = 0;
+  if (!stbi_info(file.c_str(), &w, &h, &n)) {
+    throw InputError(
+        fmt::format("{}: cannot read RGB image: {}", file.string(), stbi_failure_reason()));
+  }
+  if (w != width || h != height) {
+    throw InputError(fmt::format("{}: image is {}x{}, cameras.json says {}x{}", file.string(), w, h,
+                                 width, height));
+  }
+  unsigned char* px = stbi_load(file.c_str(), &w, &h, &n, 3);
+  if (!px) {
+    throw InputError(
+        fmt::format("{}: cannot read RGB image: {}", file.string(), stbi_failure_reason()));
+  }
+  std::vector<std::uint8_t> rgb(px, px + static_cast<std::size_t>(w) * h * 3);
+  stbi_image_free(px);
+  return rgb;
 }
 
 }  // namespace
@@ -122,15 +160,19 @@ Observation load_observation(const std::filesystem::path& dir) {
   Observation obs;
   try {
     const double unit = meta.value("depth_unit_m", kDepthUnitM);
+    if (!(std::isfinite(unit) && unit > 0 && unit <= 1)) {
+      throw InputError(fmt::format("{}: key 'depth_unit_m': must be in (0, 1] metres", where));
+    }
     for (const auto& vj : meta.at("views")) {
       CameraView v;
       v.name = vj.at("name").get<std::string>();
       v.width = vj.at("width").get<int>();
       v.height = vj.at("height").get<int>();
       const auto K = vj.at("K").get<std::vector<double>>();
-      if (K.size() != 9 || K[0] <= 0 || K[4] <= 0) {
-        throw InputError(
-            fmt::format("{}: view '{}': key 'K': need 9 numbers with fx, fy > 0", where, v.name));
+      if (K.size() != 9 || !(K[0] > 0) || !(K[4] > 0) ||
+          !std::all_of(K.begin(), K.end(), [](double k) { return std::isfinite(k); })) {
+        throw InputError(fmt::format(
+            "{}: view '{}': key 'K': need 9 finite numbers with fx, fy > 0", where, v.name));
       }
       for (int r = 0; r < 3; ++r)
         for (int c = 0; c < 3; ++c) v.K(r, c) = K[3 * r + c];
@@ -140,26 +182,10 @@ Observation load_observation(const std::filesystem::path& dir) {
         throw InputError(fmt::format("{}: view '{}': {}", where, v.name, e.what()));
       }
 
-      const auto rgb_file = dir / vj.at("rgb").get<std::string>();
-      int w = 0, h = 0, n = 0;
-      unsigned char* px = stbi_load(rgb_file.c_str(), &w, &h, &n, 3);
-      if (!px)
-        throw InputError(
-            fmt::format("{}: cannot read RGB image: {}", rgb_file.string(), stbi_failure_reason()));
-      v.rgb.assign(px, px + static_cast<std::size_t>(w) * h * 3);
-      stbi_image_free(px);
-      if (w != v.width || h != v.height) {
-        throw InputError(fmt::format("{}: image is {}x{}, cameras.json says {}x{}",
-                                     rgb_file.string(), w, h, v.width, v.height));
-      }
+      v.rgb = read_rgb_png(dir / vj.at("rgb").get<std::string>(), v.width, v.height);
       const auto depth_file = dir / vj.at("depth").get<std::string>();
-      unsigned dw = 0, dh = 0;
-      const std::vector<unsigned char> raw = read_depth_png(depth_file, &dw, &dh);
-      if (static_cast<int>(dw) != v.width || static_cast<int>(dh) != v.height) {
-        throw InputError(fmt::format("{}: depth is {}x{}, cameras.json says {}x{}",
-                                     depth_file.string(), dw, dh, v.width, v.height));
-      }
-      v.depth_m.resize(static_cast<std::size_t>(dw) * dh);
+      const std::vector<unsigned char> raw = read_depth_png(depth_file, v.width, v.height);
+      v.depth_m.resize(static_cast<std::size_t>(v.width) * v.height);
       for (std::size_t i = 0; i < v.depth_m.size(); ++i) {
         v.depth_m[i] = static_cast<float>(((raw[2 * i] << 8) | raw[2 * i + 1]) * unit);
       }

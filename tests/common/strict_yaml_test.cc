@@ -49,6 +49,52 @@ TEST(StrictYaml, DuplicateKeyNamesFileLineAndKeyPath) {
   EXPECT_EQ(error_of([] { StrictYaml::load_string("a: {x: 1}\nb: {x: 2}\n", "ok.yaml"); }), "");
 }
 
+TEST(StrictYaml, NumbersMustBeFinite) {
+  const auto y = StrictYaml::load_string(
+      "a: .nan\nb: -.inf\nc: [1, .NaN]\nd: 1.5\ne: [2, 3]\nf: 1e999\n", "f.yaml");
+  EXPECT_NE(error_of([&] { y.get<double>("a"); }).find("f.yaml:1: key 'a'"), std::string::npos);
+  EXPECT_NE(error_of([&] { y.get<double>("b"); }).find("must be a finite number"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { y.get<std::vector<double>>("c"); }).find("must be a finite number"),
+            std::string::npos);
+  // An overflowing literal is refused too (yaml-cpp calls it a wrong type).
+  EXPECT_NE(error_of([&] { y.get_or<double>("f", 0.0); }).find("f.yaml:6: key 'f'"),
+            std::string::npos);
+  EXPECT_EQ(y.get<double>("d"), 1.5);
+  EXPECT_EQ(y.get<std::vector<double>>("e"), (std::vector<double>{2, 3}));
+}
+
+TEST(StrictYaml, KeysArePlainNamesAndTreesStaySmall) {
+  // Found by the scene-set fuzz target: a `? {a: 1}` key made the key
+  // lookup throw yaml-cpp's conversion error (exit 1, no file or line).
+  const std::string complex =
+      error_of([] { StrictYaml::load_string("name: c\n? height_m: 0.34\n", "k.yaml"); });
+  EXPECT_NE(complex.find("k.yaml:2:"), std::string::npos) << complex;
+  EXPECT_NE(complex.find("a key must be a plain name, not a mapping"), std::string::npos)
+      << complex;
+  EXPECT_NE(error_of([] {
+              StrictYaml::load_string("? [1, 2]\n: x\n", "l.yaml");
+            }).find("a key must be a plain name"),
+            std::string::npos);
+  // Nesting and alias expansion are bounded (an alias bomb is refused, not walked).
+  std::string deep = "a: ";
+  for (int i = 0; i < 100; ++i) deep += "[";
+  for (int i = 0; i < 100; ++i) deep += "]";
+  EXPECT_NE(error_of([&] {
+              StrictYaml::load_string(deep + "\n", "deep.yaml");
+            }).find("nested more than 64 levels deep"),
+            std::string::npos);
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 8; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int k = 0; k < 9; ++k) bomb += ", " + prev;
+    bomb += "]\n";
+  }
+  EXPECT_NE(error_of([&] { StrictYaml::load_string(bomb, "bomb.yaml"); }).find("YAML nodes"),
+            std::string::npos);
+}
+
 TEST(StrictYaml, ADirectoryIsNamedAsOne) {
   const auto dir = fixtures::fresh_temp_dir("strict_yaml_dir");
   const std::string e = error_of([&] { StrictYaml::load_file(dir); });

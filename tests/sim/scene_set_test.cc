@@ -190,6 +190,22 @@ TEST(SceneSet, ValuesOutOfRangeNameTheKeyAndTheRange) {
        "need 0 <= min_count <= max_count <= 8"},
       {"clutter:\n  max_count: 9\n", "clutter.max_count", "max_count <= 8"},
       {"cameras:\n  count: four\n", "cameras.count", "wrong type"},
+      // Found while writing the scene-set fuzz target's invariants: these
+      // loaded and reached the renderer.
+      {"cameras:\n  radius_m: -0.5\n", "cameras.radius_m", "must be in (0.05, 5) m"},
+      {"cameras:\n  radius_m: .nan\n", "cameras.radius_m", "must be a finite number"},
+      {"cameras:\n  height_m: .inf\n", "cameras.height_m", "must be a finite number"},
+      {"cameras:\n  position_jitter_m: -0.01\n", "cameras.position_jitter_m", "must be >= 0"},
+      {"table:\n  rgb: [0.5, 2, 0.5]\n", "table.rgb", "each channel must be in [0, 1]"},
+      {"table:\n  rgb_jitter: -1\n", "table.rgb_jitter", "must be >= 0"},
+      {"lighting:\n  diffuse: 3\n", "lighting.diffuse", "must be in [0, 1]"},
+      {"lighting:\n  ambient_jitter: -0.1\n", "lighting.ambient_jitter", "must be >= 0"},
+      {"lighting:\n  direction_jitter_deg: 120\n", "lighting.direction_jitter_deg",
+       "must be in [0, 90] degrees"},
+      {"target:\n  yaw_range_deg: -10\n", "target.yaw_range_deg", "must be in [0, 180] degrees"},
+      {"clutter:\n  min_gap_m: -0.1\n", "clutter.min_gap_m", "must be >= 0 m"},
+      {"clutter:\n  max_distance_m: 0.01\n", "clutter.max_distance_m",
+       "must be in (min_gap_m, 2) m"},
   };
   int i = 0;
   for (const Case& c : cases) {

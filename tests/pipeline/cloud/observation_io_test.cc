@@ -108,5 +108,55 @@ TEST(ObservationIo, AZeroOrShortCameraQuaternionNamesFileViewAndKey) {
   std::filesystem::remove_all(dir);
 }
 
+// Found by the capture fuzz target (tests/fuzz/capture_fuzz.cc): a damaged
+// RGB file kept stb_image trying other formats for seconds; a damaged size
+// header was decoded before it was compared.
+TEST(ObservationIo, ARgbFileThatIsNotAPngIsRefusedAtOnce) {
+  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_notpng";
+  std::filesystem::remove_all(dir);
+  Observation obs;
+  obs.views.push_back(ramp_view());
+  save_observation(obs, dir, {});
+  std::ofstream(dir / "cam0_rgb.png", std::ios::binary | std::ios::trunc)
+      << std::string("\0\0\n \";epth_um\":  \"foorZZZRRRZZZ\n}");
+  const std::string e = load_error(dir);
+  EXPECT_NE(e.find("cam0_rgb.png: the RGB image must be a PNG file"), std::string::npos) << e;
+  // A PNG of the wrong size is named before it is decoded.
+  const auto& v = obs.views[0];
+  const std::vector<unsigned char> rgb(static_cast<std::size_t>(v.width + 1) * v.height * 3, 9);
+  ASSERT_EQ(lodepng::encode((dir / "cam0_rgb.png").string(), rgb, v.width + 1, v.height, LCT_RGB),
+            0u);
+  EXPECT_NE(load_error(dir).find("cameras.json says"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ObservationIo, ABadDepthUnitOrIntrinsicIsNamed) {
+  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_unit";
+  std::filesystem::remove_all(dir);
+  Observation obs;
+  obs.views.push_back(ramp_view());
+  save_observation(obs, dir, {});
+  const auto file = dir / "cameras.json";
+  const nlohmann::json good = load_capture_metadata(dir);
+  for (const double unit : {-0.001, 0.0, 5.0}) {
+    nlohmann::json meta = good;
+    meta["depth_unit_m"] = unit;
+    std::ofstream(file, std::ios::trunc) << meta.dump();
+    const std::string e = load_error(dir);
+    EXPECT_NE(e.find("key 'depth_unit_m': must be in (0, 1] metres"), std::string::npos) << e;
+  }
+  // 1e999 reads as infinity.
+  std::string text = good.dump();
+  const auto fx = text.find("\"K\":[") + 5;
+  text.replace(fx, text.find(',', fx) - fx, "1e999");
+  std::ofstream(file, std::ios::trunc) << text;
+  const std::string e = load_error(dir);
+  EXPECT_TRUE(e.find("need 9 finite numbers") != std::string::npos ||
+              e.find("malformed") != std::string::npos ||
+              e.find("invalid JSON") != std::string::npos)
+      << e;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dffeval
