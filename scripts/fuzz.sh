@@ -19,6 +19,10 @@ TARGETS=${*:-$ALL}
 declare -A SEEDS=([suite]=config/suites [scene_set]=scenes [demo]=assets/demos
                   [method_settings]=config/methods [capture]= [partial_results]=)
 
+if ! command -v clang++ > /dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a > /dev/null 2>&1; then
+  echo "scripts/fuzz.sh needs clang with libFuzzer: sudo apt-get install clang libclang-rt-14-dev" >&2
+  exit 2
+fi
 if [ ! -f build-fuzz/CMakeCache.txt ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DDFFEVAL_FUZZ=ON -DDFFEVAL_BUILD_TESTS=OFF -DDFFEVAL_BUILD_BENCHMARKS=OFF
