@@ -259,15 +259,15 @@ TEST(Suite, UnknownSuiteNamesTheKnownOnes) {
 
 TEST(Suite, ExecutionTimesAndLengthsMustBeFiniteAndInRange) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"hold_time_s: .nan", "must be a finite number > 0"},
+      {"hold_time_s: .nan", "must be a finite number"},
       {"approach_time_s: -0.5", "must be a finite number > 0"},
-      {"close_time_s: .nan", "must be a finite number > 0"},
+      {"close_time_s: .nan", "must be a finite number"},
       {"lift_time_s: 0", "must be a finite number > 0"},
-      {"hold_time_s: .inf", "must be a finite number > 0"},
-      {"lift_height_m: .nan", "must be a finite number > 0"},
+      {"hold_time_s: .inf", "must be a finite number"},
+      {"lift_height_m: .nan", "must be a finite number"},
       {"success_height_m: -0.1", "must be a finite number > 0"},
       {"pregrasp_backoff_m: -0.01", "must be a finite number >= 0"},
-      {"squeeze_rad: .nan", "must be a finite number >= 0"},
+      {"squeeze_rad: .nan", "must be a finite number"},
       {"preshape_fraction: 1.5", "must be in [0, 1]"},
   };
   for (const auto& [line, reason] : cases) {
