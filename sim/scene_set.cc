@@ -8,6 +8,7 @@
 #include "common/input_error.h"
 #include "common/project_paths.h"
 #include "common/strict_yaml.h"
+#include "sim/depth_sensor_settings.h"
 
 namespace dffeval {
 namespace {
@@ -125,6 +126,25 @@ SceneSet load_scene_set(const std::string& name_or_path) {
     require(s.clutter.min_gap_m >= 0, c, "min_gap_m", "must be >= 0 m");
     require(s.clutter.max_distance_m > s.clutter.min_gap_m && s.clutter.max_distance_m < 2, c,
             "max_distance_m", "must be in (min_gap_m, 2) m");
+    c.reject_unknown_keys();
+  }
+  if (y.has("sensor")) s.sensor = read_depth_sensor_spec(y.child("sensor"));
+  if (y.has("calibration_error")) {
+    StrictYaml c = y.child("calibration_error");
+    auto& e = s.calibration;
+    // Upper limits keep a typo (degrees for radians, mm for m) from passing.
+    e.rotation_max_deg = c.get_or("rotation_max_deg", e.rotation_max_deg);
+    require(e.rotation_max_deg >= 0 && e.rotation_max_deg <= 10, c, "rotation_max_deg",
+            "must be in [0, 10] degrees");
+    e.translation_max_m = c.get_or("translation_max_m", e.translation_max_m);
+    require(e.translation_max_m >= 0 && e.translation_max_m <= 0.1, c, "translation_max_m",
+            "must be in [0, 0.1] m");
+    e.focal_max_fraction = c.get_or("focal_max_fraction", e.focal_max_fraction);
+    require(e.focal_max_fraction >= 0 && e.focal_max_fraction <= 0.2, c, "focal_max_fraction",
+            "must be in [0, 0.2] (a fraction of the focal length)");
+    e.principal_point_max_px = c.get_or("principal_point_max_px", e.principal_point_max_px);
+    require(e.principal_point_max_px >= 0 && e.principal_point_max_px <= 50, c,
+            "principal_point_max_px", "must be in [0, 50] pixels");
     c.reject_unknown_keys();
   }
   y.reject_unknown_keys();

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/calibration_error.h"
+#include "sim/depth_sensor_model.h"
+
 namespace dffeval {
 
 /// The table; its top surface is the plane z = 0 of the world.
@@ -79,6 +82,11 @@ struct SceneSet {
   LightingSpec lighting;
   PlacementSpec target;
   ClutterSpec clutter;
+  /// The rig's depth sensor (YAML `sensor:`, sim/depth_sensor_settings.h);
+  /// ideal unless given.
+  DepthSensorSpec sensor;
+  /// The rig's calibration error (YAML `calibration_error:`); none unless given.
+  CalibrationErrorSpec calibration;
 };
 
 /// Loads scenes/NAME.yaml (or a path to a YAML file). Throws InputError for an

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <mujoco/mujoco.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -14,9 +15,11 @@
 #include "eval/harness/demonstration.h"
 #include "eval/harness/draw_recipe.h"
 #include "eval/harness/trial_runner.h"
+#include "eval/viz/capture_comparison.h"
 #include "pipeline/cloud/observation_io.h"
 #include "sim/rgbd_renderer.h"
 #include "sim/scene_set.h"
+#include "sim/sensed_observation.h"
 #include "sim/world.h"
 
 namespace dffeval {
@@ -39,8 +42,9 @@ struct RenderArgs {
 int render_scene(const RenderArgs& a) {
   DrawnScene scene;
   std::optional<DrawRecipe> recipe;
+  const SceneSet scene_set = load_scene_set(a.scene_set);
   if (!a.task.empty()) {
-    scene = draw_source_scene(load_demonstration(a.task), load_scene_set(a.scene_set));
+    scene = draw_source_scene(load_demonstration(a.task), scene_set);
   } else {
     DrawRecipe r;
     r.scene_set = a.scene_set;
@@ -63,21 +67,42 @@ int render_scene(const RenderArgs& a) {
   }
   RgbdRenderer renderer;
   const RenderedViews views = renderer.render(*world, d, a.segmentation);
+  // The capture is what a method would receive: through the scene set's
+  // sensor and calibration error. The exact render goes to ground_truth/
+  // (diagnostics) when the two differ.
+  const SensedObservation sensed = sense_observation(scene_set, views.observation, scene.seed);
+  const bool exact =
+      std::equal(views.observation.views.begin(), views.observation.views.end(),
+                 sensed.observation.views.begin(), [](const CameraView& x, const CameraView& y) {
+                   return x.depth_m == y.depth_m && x.rgb == y.rgb && x.K == y.K &&
+                          x.X_WC.matrix() == y.X_WC.matrix();
+                 });
   nlohmann::json extra;
   extra["scene"] = scene.to_json();
   extra["scene"]["X_WTargetObj_settled"] = pose_to_json(world->body_pose(d, world->target_body()));
+  extra["capture"] = sensed.to_json();
   extra["provenance"] = provenance();
   // How to draw this scene again (for `dffeval transfer --execute`).
   if (recipe) extra["scene_recipe"] = recipe_to_json(*recipe);
-  save_observation(views.observation, a.out, extra);
+  save_observation(sensed.observation, a.out, extra);
+  if (!exact) {
+    nlohmann::json truth_extra = extra;
+    truth_extra["ground_truth"] =
+        "exact depth and true cameras, for diagnostics: not what a method receives";
+    save_observation(views.observation, fs::path(a.out) / "ground_truth", truth_extra);
+    write_capture_comparison(fs::path(a.out) / "sensor_vs_truth.png", views.observation,
+                             sensed.observation);
+  }
   for (std::size_t i = 0; i < views.segmentation_body.size(); ++i) {
     const auto& v = views.observation.views[i];
     write_rgb_png(fs::path(a.out) / (v.name + "_seg.png"), v.width, v.height,
                   segmentation_picture(*world, views.segmentation_body[i]));
   }
-  fmt::print("rendered {} views of {} ({}, target {}) with {} -> {}\n",
+  fmt::print("rendered {} views of {} ({}, target {}, sensor {}{}) with {} -> {}{}\n",
              views.observation.views.size(), a.task.empty() ? a.category : a.task, a.scene_set,
-             scene.target.object.id(), renderer.gl_backend(), a.out);
+             scene.target.object.id(), scene_set.sensor.preset,
+             scene_set.calibration.enabled() ? ", calibration error" : "", renderer.gl_backend(),
+             a.out, exact ? "" : " (exact render in ground_truth/, picture sensor_vs_truth.png)");
   return 0;
 }
 

@@ -23,6 +23,7 @@
 #include "pipeline/cloud/observation_io.h"
 #include "sim/grasp_executor.h"
 #include "sim/rgbd_renderer.h"
+#include "sim/sensed_observation.h"
 #include "sim/world.h"
 
 namespace dffeval {
@@ -41,16 +42,19 @@ struct LiveScene {
   std::unique_ptr<World> world;
   MjDataPtr data;
   mjData* d = nullptr;  // data.get()
+  /// The views through the scene set's sensor and calibration error.
   Observation observation;
   Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
 };
 
-std::unique_ptr<LiveScene> live_scene(const DrawnScene& scene, RgbdRenderer& renderer) {
+std::unique_ptr<LiveScene> live_scene(const DrawnScene& scene, const SceneSet& set,
+                                      RgbdRenderer& renderer) {
   auto s = std::make_unique<LiveScene>();
   s->world = World::compose(scene);
   s->data = s->world->make_settled_data();
   s->d = s->data.get();
-  s->observation = renderer.render(*s->world, s->d).observation;
+  s->observation =
+      sense_observation(set, renderer.render(*s->world, s->d).observation, scene.seed).observation;
   s->X_WObj = s->world->body_pose(s->d, s->world->target_body());
   return s;
 }
@@ -85,7 +89,8 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
     }
     X_WSourceObj = pose_from_json(meta["scene"]["X_WTargetObj_settled"]);
   } else {
-    const auto src = live_scene(draw_source_scene(demo, load_scene_set("clean")), need_renderer());
+    const SceneSet clean = load_scene_set("clean");
+    const auto src = live_scene(draw_source_scene(demo, clean), clean, need_renderer());
     source_obs = src->observation;
     X_WSourceObj = src->X_WObj;
   }
@@ -105,7 +110,8 @@ int run_transfer(const TransferOptions& o, std::ostream& log) {
   }
   std::unique_ptr<LiveScene> target_live;
   if (recipe && (o.target_dir.empty() || o.execute)) {
-    target_live = live_scene(realize_scene(*recipe), need_renderer());
+    target_live =
+        live_scene(realize_scene(*recipe), load_scene_set(recipe->scene_set), need_renderer());
     if (o.target_dir.empty()) target_obs = target_live->observation;
   }
   if (o.execute && !target_live) {

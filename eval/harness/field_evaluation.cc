@@ -25,10 +25,12 @@
 #include "eval/harness/demonstration.h"
 #include "eval/harness/suite.h"
 #include "eval/harness/trial_runner.h"
+#include "pipeline/cloud/point_cloud.h"
 #include "pipeline/field/feature_refiner.h"
 #include "pipeline/transfer/sparsedff_settings.h"
 #include "sim/rgbd_renderer.h"
 #include "sim/scene_set.h"
+#include "sim/sensed_observation.h"
 #include "sim/world.h"
 
 namespace dffeval {
@@ -69,6 +71,20 @@ bool on_object(const SimScene& s, const ObservationField& f, std::size_t i) {
   const int width = s.observation.views[view].width;
   return s.segmentation_body[view][static_cast<std::size_t>(px.y()) * width + px.x()] ==
          s.target_body;
+}
+
+/// Where point i of a scene field's cloud truly is, in the world: its pixel
+/// back-projected with the ground-truth depth and camera (the cloud's own
+/// p_W carries the sensor's noise and the rig's calibration error, which
+/// would otherwise count as correspondence error). Where the truth has no
+/// depth at that pixel (a flying pixel over the background) the cloud's
+/// point is used.
+Eigen::Vector3d true_point_W(const SimScene& s, const ObservationField& f, std::size_t i) {
+  const CameraView& truth = s.truth.views[f.cloud.view[i]];
+  const Eigen::Vector2i px = f.cloud.pixel[i];
+  const double z = truth.depth_at(px.x(), px.y());
+  if (!(z > 0)) return f.cloud.p_W[i];
+  return backproject_pixel(truth, px.x(), px.y(), z);
 }
 
 std::vector<std::size_t> variant_rows(const ObservationField& f, const std::string& variant) {
@@ -136,8 +152,8 @@ PairErrors correspondence_errors(const SimScene& src_scene, const ObservationFie
     Eigen::Index best = 0;
     dots.row(static_cast<Eigen::Index>(k)).maxCoeff(&best);
     const std::size_t j = tgt_rows[static_cast<std::size_t>(best)];
-    const Eigen::Vector3d p_src = X_ObjW_src * src.cloud.p_W[picked[k]];
-    const Eigen::Vector3d p_tgt = X_ObjW_tgt * tgt.cloud.p_W[j];
+    const Eigen::Vector3d p_src = X_ObjW_src * true_point_W(src_scene, src, picked[k]);
+    const Eigen::Vector3d p_tgt = X_ObjW_tgt * true_point_W(tgt_scene, tgt, j);
     out.plain_cm.push_back(100.0 * (p_src - p_tgt).norm());
     out.symmetric_cm.push_back(100.0 * symmetric_distance(p_src, p_tgt, sym));
     // The target's canonical point stretched box to box onto the source's
@@ -165,9 +181,10 @@ double chance_error_cm(const SimScene& src_scene, const ObservationField& src,
   const Eigen::Isometry3d X_ObjW_tgt = tgt_scene.X_WObj.inverse();
   double sum = 0;
   for (std::size_t k = 0; k < m; ++k) {
-    const Eigen::Vector3d p_src = X_ObjW_src * src.cloud.p_W[src_rows[k * src_rows.size() / m]];
+    const Eigen::Vector3d p_src =
+        X_ObjW_src * true_point_W(src_scene, src, src_rows[k * src_rows.size() / m]);
     for (std::size_t t = 0; t < n; ++t) {
-      sum += (p_src - X_ObjW_tgt * tgt.cloud.p_W[t * tgt.cloud.size() / n]).norm();
+      sum += (p_src - X_ObjW_tgt * true_point_W(tgt_scene, tgt, t * tgt.cloud.size() / n)).norm();
     }
   }
   return 100.0 * sum / static_cast<double>(m * n);
@@ -263,14 +280,16 @@ std::string markdown(const nlohmann::json& result) {
 
 }  // namespace
 
-SimScene render_sim_scene(const DrawnScene& scene, RgbdRenderer* renderer, bool segmentation) {
+SimScene render_sim_scene(const DrawnScene& scene, const SceneSet& set, RgbdRenderer* renderer,
+                          bool segmentation) {
   SimScene s;
   s.scene = scene;
   auto world = World::compose(scene);
   const MjDataPtr d_data = world->make_settled_data();
   mjData* d = d_data.get();
   RenderedViews views = renderer->render(*world, d, segmentation);
-  s.observation = std::move(views.observation);
+  s.truth = std::move(views.observation);
+  s.observation = sense_observation(set, s.truth, scene.seed).observation;
   s.segmentation_body = std::move(views.segmentation_body);
   s.target_body = world->target_body();
   s.X_WObj = world->body_pose(d, world->target_body());
@@ -327,8 +346,8 @@ std::vector<CategoryScenes> render_category_scenes(
     c.category = category;
     c.task = task;
     const Demonstration demo = load_demonstration(task);
-    c.source =
-        render_sim_scene(draw_source_scene(demo, spec(suite.source_scene_set)), &renderer, true);
+    const SceneSet& source_set = spec(suite.source_scene_set);
+    c.source = render_sim_scene(draw_source_scene(demo, source_set), source_set, &renderer, true);
     for (int k = 0; k < pairs; ++k) {
       const std::string label = fmt::format("fieldeval/{}/{}", category, k);
       const std::string& scene_set = suite.scene_sets[k % suite.scene_sets.size()];
@@ -342,11 +361,11 @@ std::vector<CategoryScenes> render_category_scenes(
       std::array<SimScene, 2> pair;
       pair[0] = render_sim_scene(draw_scene(spec(scene_set), demo.source_object(),
                                             derive_seed(suite.seed, label + "/same")),
-                                 &renderer, true);
+                                 spec(scene_set), &renderer, true);
       pair[1] = render_sim_scene(
           draw_scene(spec(scene_set), make_object_instance(category, other_set, other_index),
                      derive_seed(suite.seed, label + "/other")),
-          &renderer, true);
+          spec(scene_set), &renderer, true);
       scenes_json.push_back({{"category", category},
                              {"task", task},
                              {"pair", k},

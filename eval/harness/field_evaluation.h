@@ -88,7 +88,11 @@ int run_fieldeval(const FieldEvalOptions& options, std::ostream& log);
 /// A scene as the cameras saw it, plus what only the simulator knows.
 struct SimScene {
   DrawnScene scene;
+  /// The views as a method receives them: through the scene set's sensor
+  /// and calibration error (sim/sensed_observation.h).
   Observation observation;
+  /// The rendered ground truth (exact depth, true cameras): diagnostics only.
+  Observation truth;
   /// Per view, per pixel: the MuJoCo body id seen (-1 background); empty
   /// unless segmentation was asked for.
   std::vector<std::vector<std::int32_t>> segmentation_body;
@@ -99,7 +103,9 @@ struct SimScene {
 };
 
 /// Composes, settles and renders `scene` (with per-pixel body ids if
-/// `segmentation`).
-SimScene render_sim_scene(const DrawnScene& scene, RgbdRenderer* renderer, bool segmentation);
+/// `segmentation`), and senses it through `set`'s rig (the set `scene` was
+/// drawn from).
+SimScene render_sim_scene(const DrawnScene& scene, const SceneSet& set, RgbdRenderer* renderer,
+                          bool segmentation);
 
 }  // namespace dffeval

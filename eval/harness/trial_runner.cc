@@ -6,6 +6,7 @@
 #include "common/seeded_rng.h"
 #include "common/stopwatch.h"
 #include "sim/object_semantics.h"
+#include "sim/sensed_observation.h"
 
 namespace dffeval {
 namespace {
@@ -50,7 +51,10 @@ const SourceScene& TrialRunner::source_scene(const std::string& task) {
   auto world = World::compose(s.scene);
   const MjDataPtr d_data = world->make_settled_data();
   mjData* d = d_data.get();
-  s.observation = renderer_.render(*world, d).observation;
+  SensedObservation sensed = sense_observation(
+      scene_set(suite_.source_scene_set), renderer_.render(*world, d).observation, s.scene.seed);
+  s.capture = sensed.to_json();  // before the move: it names the views
+  s.observation = std::move(sensed.observation);
   s.X_WObj = world->body_pose(d, world->target_body());
   s.demo_grasp = s.demo.grasp_in_world(s.X_WObj);
   // The signature a transfer should reproduce: the demo replayed on its own
@@ -143,18 +147,26 @@ TrialResult TrialRunner::run(const Trial& trial) {
   t0 = Clock::now();
   const RenderedViews target = renderer_.render(*world, d);
   r.timing_s["render"] = seconds_since(t0);
+  // The method sees the capture through the scene set's sensor and
+  // calibration; `target` stays the ground truth.
+  t0 = Clock::now();
+  const SensedObservation sensed =
+      sense_observation(scene_set(trial.scene_set), target.observation, scene.seed);
+  r.timing_s["sensor"] = seconds_since(t0);
 
   PrivilegedInfo privileged;
   privileged.X_WSourceObj = source.X_WObj;
   privileged.X_WTargetObj = world->body_pose(d, world->target_body());
   MethodInput in = source_input(source);
-  in.target = &target.observation;
+  in.target = &sensed.observation;
   in.privileged = method_info_.uses_ground_truth ? &privileged : nullptr;
   in.seed = derive_seed(trial.seed, "method");
 
   r.record = trial_identity(trial, method_info_.name);
   r.record["k"] = trial.k;
   r.record["scene"] = scene.to_json();
+  r.record["capture"] = sensed.to_json();
+  r.record["source_capture"] = source.capture;
   r.record["X_WTargetObj_settled"] = pose_to_json(privileged.X_WTargetObj);
 
   t0 = Clock::now();

@@ -40,7 +40,11 @@ struct TrialResult {
 struct SourceScene {
   Demonstration demo;
   DrawnScene scene;
+  /// The source capture as the method receives it (through the source scene
+  /// set's sensor and calibration error; sim/sensed_observation.h).
   Observation observation;
+  /// That capture's sensor preset and calibration errors, for result files.
+  nlohmann::json capture;
   Grasp demo_grasp;
   /// The source object's settled pose in the source world.
   Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();

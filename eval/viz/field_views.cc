@@ -161,7 +161,7 @@ VisInputs load_inputs(const VisOptions& o, std::ostream& log) {
   const Eigen::Isometry3d X_WObj =
       Eigen::Translation3d(0.03, -0.025, 0.0) * Eigen::AngleAxisd(2.2, Eigen::Vector3d::UnitZ());
   const ObjectInstance other = make_object_instance(demo.category, InstanceSet::kSeen, 3);
-  in.test = render_sim_scene(draw_scene(clean, other, derive_seed(0, "vis/test"), &X_WObj),
+  in.test = render_sim_scene(draw_scene(clean, other, derive_seed(0, "vis/test"), &X_WObj), clean,
                              &renderer, false)
                 .observation;
   in.ref_label = demo.source_object().id();

@@ -115,6 +115,39 @@ TEST(SceneSet, ClutterAndShiftAddWhatTheirNamesSay) {
   EXPECT_EQ(s.clutter.max_count, 0);
 }
 
+TEST(SceneSet, RealConditionSetsHaveTheirSensorAndCalibration) {
+  for (const char* name : {"clean", "clutter", "shift"}) {
+    const SceneSet s = load_scene_set(name);
+    EXPECT_EQ(s.sensor.preset, "ideal") << name;
+    EXPECT_FALSE(s.sensor.axial_noise) << name;
+    EXPECT_FALSE(s.calibration.enabled()) << name;
+  }
+  const SceneSet noisy = load_scene_set("noisy");
+  EXPECT_EQ(noisy.sensor.preset, "kinect_v1");
+  EXPECT_TRUE(noisy.sensor.axial_noise && noisy.sensor.quantization && noisy.sensor.grazing_holes);
+  EXPECT_FALSE(noisy.calibration.enabled());
+  EXPECT_EQ(noisy.clutter.max_count, 0);
+  const SceneSet mis = load_scene_set("miscalibrated");
+  EXPECT_EQ(mis.sensor.preset, "ideal");
+  EXPECT_EQ(mis.calibration.rotation_max_deg, 0.3);
+  EXPECT_EQ(mis.calibration.translation_max_m, 0.003);
+  EXPECT_EQ(mis.calibration.focal_max_fraction, 0.005);
+  EXPECT_EQ(mis.calibration.principal_point_max_px, 1.0);
+  // real_like: shift + clutter + sensor + calibration.
+  const SceneSet real = load_scene_set("real_like");
+  const SceneSet shift = load_scene_set("shift");
+  EXPECT_EQ(real.sensor.preset, "kinect_v1");
+  EXPECT_EQ(real.calibration.translation_max_m, 0.003);
+  EXPECT_EQ(real.clutter.max_count, 4);
+  EXPECT_EQ(real.cameras.position_jitter_m, shift.cameras.position_jitter_m);
+  EXPECT_EQ(real.lighting.direction_jitter_deg, shift.lighting.direction_jitter_deg);
+  EXPECT_EQ(real.table.checker_probability, shift.table.checker_probability);
+  const SceneSet source = load_scene_set("real_source");
+  EXPECT_EQ(source.sensor.preset, "kinect_v1");
+  EXPECT_TRUE(source.calibration.enabled());
+  EXPECT_EQ(source.clutter.max_count, 0);
+}
+
 TEST(SceneSet, ABareFileKeepsEveryDefault) {
   const TempYamls files("bare");
   const std::string path = files.write("bare.yaml", "name: bare\n");
@@ -158,7 +191,8 @@ TEST(SceneSet, UnknownKeysNameTheFileLineAndKey) {
   const std::string n = load_error(nested);
   EXPECT_TRUE(contains(n, nested + ":4")) << n;
   EXPECT_TRUE(contains(n, "unknown key 'cameras.fov_deg'")) << n;
-  for (const char* section : {"table", "lighting", "target", "clutter"}) {
+  for (const char* section :
+       {"table", "lighting", "target", "clutter", "sensor", "calibration_error"}) {
     const std::string path = files.write(std::string(section) + "_typo.yaml",
                                          "name: t\n" + std::string(section) + ":\n  typo: 1\n");
     const std::string m = load_error(path);
@@ -206,6 +240,15 @@ TEST(SceneSet, ValuesOutOfRangeNameTheKeyAndTheRange) {
       {"clutter:\n  min_gap_m: -0.1\n", "clutter.min_gap_m", "must be >= 0 m"},
       {"clutter:\n  max_distance_m: 0.01\n", "clutter.max_distance_m",
        "must be in (min_gap_m, 2) m"},
+      {"calibration_error:\n  rotation_max_deg: -0.1\n", "calibration_error.rotation_max_deg",
+       "must be in [0, 10] degrees"},
+      {"calibration_error:\n  translation_max_m: 3\n", "calibration_error.translation_max_m",
+       "must be in [0, 0.1] m"},
+      {"calibration_error:\n  focal_max_fraction: 0.5\n", "calibration_error.focal_max_fraction",
+       "must be in [0, 0.2]"},
+      {"calibration_error:\n  principal_point_max_px: .nan\n",
+       "calibration_error.principal_point_max_px", "must be a finite number"},
+      {"sensor:\n  preset: kinect_v9\n", "sensor.preset", "kinect_v1"},
   };
   int i = 0;
   for (const Case& c : cases) {

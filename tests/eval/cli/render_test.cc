@@ -99,6 +99,43 @@ TEST(RenderVerb, RecordsTheSceneAndHowToDrawItAgain) {
   EXPECT_TRUE(cams["provenance"].is_object());
 }
 
+TEST(RenderVerb, ANoisyMiscalibratedRigWritesWhatAMethodSeesAndTheTruthApart) {
+  const fs::path out = fixtures::fresh_temp_dir("cli_render_real_like");
+  const auto r = run_dffeval("render --scene-set real_like --seed 4 --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "sensor kinect_v1, calibration error")) << r.output;
+  ASSERT_TRUE(fs::exists(out / "ground_truth" / "cameras.json"));
+  EXPECT_TRUE(fs::exists(out / "sensor_vs_truth.png"));
+  const nlohmann::json truth_meta = fixtures::read_json(out / "ground_truth" / "cameras.json");
+  EXPECT_TRUE(truth_meta.contains("ground_truth")) << "the truth must be labelled";
+  const Observation sensed = load_observation(out);
+  const Observation truth = load_observation(out / "ground_truth");
+  ASSERT_EQ(sensed.views.size(), truth.views.size());
+  const nlohmann::json cams = fixtures::read_json(out / "cameras.json");
+  for (std::size_t i = 0; i < truth.views.size(); ++i) {
+    const CameraView& s = sensed.views[i];
+    const CameraView& t = truth.views[i];
+    // The ground truth has the scene's true cameras; the capture has them
+    // moved by the recorded calibration error.
+    EXPECT_TRUE(pose_from_json(cams["scene"]["cameras"][i]["X_WC"]).isApprox(t.X_WC, 1e-6));
+    const double moved_m = (s.X_WC.translation() - t.X_WC.translation()).norm();
+    EXPECT_NEAR(moved_m,
+                cams["capture"]["calibration_error"][s.name]["translation_m"].get<double>(), 1e-6);
+    EXPECT_NE(s.depth_m, t.depth_m) << s.name;
+    int holes = 0, truth_holes = 0;
+    for (std::size_t p = 0; p < s.depth_m.size(); ++p) {
+      holes += s.depth_m[p] > 0 ? 0 : 1;
+      truth_holes += t.depth_m[p] > 0 ? 0 : 1;
+    }
+    EXPECT_GT(holes, truth_holes) << s.name;
+  }
+  // The clean rig writes the capture alone: nothing to tell apart.
+  const fs::path clean = fixtures::fresh_temp_dir("cli_render_clean_truth");
+  ASSERT_EQ(run_dffeval("render --out " + clean.string()).exit_code, 0);
+  EXPECT_FALSE(fs::exists(clean / "ground_truth"));
+  EXPECT_FALSE(fs::exists(clean / "sensor_vs_truth.png"));
+}
+
 TEST(RenderVerb, TaskRendersTheSourceSceneAndHandShowsTheGrasp) {
   const fs::path dir = fixtures::fresh_temp_dir("cli_render_task");
   auto r = run_dffeval("render --task mug_wrap --out " + (dir / "plain").string());

@@ -63,6 +63,7 @@ struct ProbeLog {
   PrivilegedInfo privileged;
   bool had_inputs = false;
   std::string source_key;
+  Observation target;  // the capture the method was handed
 };
 
 /// Records its input and returns the demonstrated grasp unchanged.
@@ -75,6 +76,7 @@ class ProbeMethod : public GraspMethod {
     if (in.privileged) log_->privileged = *in.privileged;
     log_->had_inputs = in.demo && in.source && in.target && !in.target->views.empty();
     log_->source_key = in.source_key;
+    if (in.target) log_->target = *in.target;
     MethodOutput out;
     out.grasp = in.demo_grasp;
     out.metrics["probe"] = 7;
@@ -263,6 +265,45 @@ TEST(TrialRunner, OnlyGroundTruthMethodsSeeThePrivilegedInfo) {
       pose_from_json(p.record["X_WTargetObj_settled"]), 1e-9));
   EXPECT_TRUE(privileged->privileged.X_WSourceObj.isApprox(
       privileged_runner.source_scene("can_wrap").X_WObj, 1e-12));
+}
+
+TEST(TrialRunner, AMethodIsHandedTheRigsCaptureNotTheGroundTruth) {
+  register_builtin_methods();
+  const auto dir = fixtures::fresh_temp_dir("trial_runner_real_like");
+  const auto file = dir / "real.yaml";
+  std::ofstream(file) << "name: real\nseed: 5\ntasks: [can_wrap]\nobject_sets: [seen]\n"
+                         "scene_sets: [real_like]\nsource_scene_set: real_source\ntrials: 1\n";
+  const SuiteSpec suite = load_suite(file.string());
+  const Trial trial = expand_trials(suite).at(0);
+  auto log = std::make_shared<ProbeLog>();
+  const std::string name = "trial-runner-test-probe-real";
+  register_method({name, "test", false, [log] { return std::make_unique<ProbeMethod>(log); }, {}});
+  TrialRunner runner(suite, find_method(name));
+  const TrialResult r = runner.run(trial);
+  ASSERT_EQ(log->calls, 1);
+  EXPECT_EQ(r.record["capture"]["sensor_preset"], "kinect_v1");
+  EXPECT_EQ(r.record["source_capture"]["sensor_preset"], "kinect_v1");
+  const nlohmann::json& cams = r.record["scene"]["cameras"];
+  ASSERT_EQ(log->target.views.size(), cams.size());
+  const SceneSet real_like = load_scene_set("real_like");
+  for (std::size_t i = 0; i < cams.size(); ++i) {
+    const CameraView& seen = log->target.views[i];
+    const Eigen::Isometry3d X_WC_true = pose_from_json(cams[i]["X_WC"]);
+    const nlohmann::json& err = r.record["capture"]["calibration_error"][seen.name];
+    // The pose handed over is the true one moved by the recorded error,
+    // within the scene set's bounds.
+    const Eigen::Isometry3d X_CC = pose_from_json(err["X_CtrueCreported"]);
+    EXPECT_TRUE((X_WC_true * X_CC).isApprox(seen.X_WC, 1e-9)) << seen.name;
+    EXPECT_GT((seen.X_WC.translation() - X_WC_true.translation()).norm(), 0.0);
+    EXPECT_LE(err["translation_m"].get<double>(), real_like.calibration.translation_max_m + 1e-12);
+    EXPECT_LE(err["rotation_deg"].get<double>(), real_like.calibration.rotation_max_deg + 1e-9);
+  }
+  // The source capture went through the sensor too (its own errors).
+  const SourceScene& source = runner.source_scene("can_wrap");
+  EXPECT_EQ(source.key, "can_wrap@real_source");
+  EXPECT_EQ(source.capture["calibration_error"].size(), source.observation.views.size());
+  EXPECT_TRUE(r.timing_s.count("sensor"));
+  EXPECT_NE(r.failure_mode, "method_error");
 }
 
 TEST(TrialRunner, SourceSceneIsRenderedOnceWithTheDemonstratedGrasp) {
