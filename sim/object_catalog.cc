@@ -1,5 +1,7 @@
 #include "sim/object_catalog.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +14,16 @@
 
 namespace dffeval {
 namespace {
+
+/// A primitive part (no mesh; collides).
+ObjectPart primitive_part(PrimitiveType type, const Eigen::Vector3d& size,
+                          const Eigen::Isometry3d& X_ObjPart) {
+  ObjectPart part;
+  part.type = type;
+  part.size = size;
+  part.X_ObjPart = X_ObjPart;
+  return part;
+}
 
 constexpr double kPi = 3.14159265358979323846;
 // The set size before config/catalog.yaml (auxiliary_instance_count()).
@@ -59,13 +71,13 @@ Matrix3d rot_y(double a) { return AngleAxisd(a, Vector3d::UnitY()).toRotationMat
 
 void add_box(std::vector<ObjectPart>* parts, const Vector3d& half, const Vector3d& pos,
              const Matrix3d& R = Matrix3d::Identity()) {
-  parts->push_back({PrimitiveType::kBox, half, make_pose(pos, R)});
+  parts->push_back(primitive_part(PrimitiveType::kBox, half, make_pose(pos, R)));
 }
 
 /// Vertical cylinder on the z axis from z0 to z1.
 void add_vertical_cylinder(std::vector<ObjectPart>* parts, double radius, double z0, double z1) {
-  parts->push_back({PrimitiveType::kCylinder, Vector3d(radius, 0.5 * (z1 - z0), 0.0),
-                    make_pose(Vector3d(0, 0, 0.5 * (z0 + z1)))});
+  parts->push_back(primitive_part(PrimitiveType::kCylinder, Vector3d(radius, 0.5 * (z1 - z0), 0.0),
+                                  make_pose(Vector3d(0, 0, 0.5 * (z0 + z1)))));
 }
 
 /// Capsule whose axis segment runs from a to b.
@@ -74,8 +86,8 @@ void add_capsule(std::vector<ObjectPart>* parts, const Vector3d& a, const Vector
   const Vector3d d = b - a;
   const Matrix3d R =
       Eigen::Quaterniond::FromTwoVectors(Vector3d::UnitZ(), d.normalized()).toRotationMatrix();
-  parts->push_back({PrimitiveType::kCapsule, Vector3d(radius, 0.5 * d.norm(), 0.0),
-                    make_pose(0.5 * (a + b), R)});
+  parts->push_back(primitive_part(PrimitiveType::kCapsule, Vector3d(radius, 0.5 * d.norm(), 0.0),
+                                  make_pose(0.5 * (a + b), R)));
 }
 
 /// The foot under round objects: a regular 8-gon of horizontal capsules of
@@ -177,7 +189,8 @@ void build_bottle(const Params& p, std::vector<ObjectPart>* parts) {
   const double z_sh = z_neck - std::sqrt(R * R - rn * rn);
   add_foot(parts, R - kFootRadius);
   add_vertical_cylinder(parts, R, kFootHeight, z_sh);
-  parts->push_back({PrimitiveType::kSphere, Vector3d(R, 0, 0), make_pose(Vector3d(0, 0, z_sh))});
+  parts->push_back(
+      primitive_part(PrimitiveType::kSphere, Vector3d(R, 0, 0), make_pose(Vector3d(0, 0, z_sh))));
   add_vertical_cylinder(parts, rn, z_neck - 0.004, z_cap);
   add_vertical_cylinder(parts, rn + 0.0025, z_cap, H);
 }
@@ -327,33 +340,6 @@ const CategorySpec& spec_for(const std::string& category) {
 
 double luminance(const Vector3d& c) { return 0.2126 * c.x() + 0.7152 * c.y() + 0.0722 * c.z(); }
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-std::string vec_text(const Vector3d& v) { return num(v.x()) + " " + num(v.y()) + " " + num(v.z()); }
-
-std::string quat_text(const Matrix3d& R) {
-  Eigen::Quaterniond q(R);
-  q.normalize();
-  return num(q.w()) + " " + num(q.x()) + " " + num(q.y()) + " " + num(q.z());
-}
-
-std::string size_text(const ObjectPart& part) {
-  switch (part.type) {
-    case PrimitiveType::kBox:
-      return vec_text(part.size);
-    case PrimitiveType::kCylinder:
-    case PrimitiveType::kCapsule:
-      return num(part.size.x()) + " " + num(part.size.y());
-    case PrimitiveType::kSphere:
-      return num(part.size.x());
-  }
-  return "";
-}
-
 }  // namespace
 
 std::string to_string(InstanceSet set) { return set == InstanceSet::kSeen ? "seen" : "novel"; }
@@ -374,6 +360,8 @@ std::string to_string(PrimitiveType type) {
       return "capsule";
     case PrimitiveType::kSphere:
       return "sphere";
+    case PrimitiveType::kMesh:
+      return "mesh";
   }
   return "box";
 }
@@ -388,6 +376,8 @@ double ObjectPart::volume() const {
       return kPi * size.x() * size.x() * (2.0 * size.y() + 4.0 / 3.0 * size.x());
     case PrimitiveType::kSphere:
       return 4.0 / 3.0 * kPi * size.x() * size.x() * size.x();
+    case PrimitiveType::kMesh:
+      return mesh ? mesh->volume_m3() : 0.0;
   }
   return 0.0;
 }
@@ -413,11 +403,14 @@ Eigen::AlignedBox3d ObjectPart::bounds_obj() const {
     case PrimitiveType::kSphere:
       e = Vector3d::Constant(size.x());
       break;
+    case PrimitiveType::kMesh:
+      return mesh ? mesh->transformed(X_ObjPart).bounds() : Eigen::AlignedBox3d(c, c);
   }
   return Eigen::AlignedBox3d(c - e, c + e);
 }
 
 std::string ObjectInstance::id() const {
+  if (!mesh_name.empty()) return category + "/mesh/" + mesh_name;
   return category + "/" + to_string(set) + "/" + std::to_string(index);
 }
 
@@ -517,43 +510,6 @@ ObjectInstance draw_object_instance(const std::string& category, InstanceSet set
   obj.appearance.rgb2 = rgb2;
   obj.appearance.checker_texture = rng.uniform() < 0.5;
   return obj;
-}
-
-std::string object_asset_mjcf(const ObjectInstance& object, const std::string& prefix) {
-  std::ostringstream out;
-  const ObjectAppearance& a = object.appearance;
-  if (a.checker_texture) {
-    out << "<texture name=\"" << prefix << "_tex\" type=\"cube\" builtin=\"checker\" rgb1=\""
-        << vec_text(a.rgb) << "\" rgb2=\"" << vec_text(a.rgb2)
-        << "\" width=\"64\" height=\"64\" mark=\"none\"/>\n";
-    out << "<material name=\"" << prefix << "_mat\" texture=\"" << prefix
-        << "_tex\" texuniform=\"true\" rgba=\"1 1 1 1\" specular=\"0.3\" shininess=\"0.3\"/>\n";
-  } else {
-    out << "<material name=\"" << prefix << "_mat\" rgba=\"" << vec_text(a.rgb)
-        << " 1\" specular=\"0.3\" shininess=\"0.3\"/>\n";
-  }
-  return out.str();
-}
-
-std::string object_body_mjcf(const ObjectInstance& object, const std::string& prefix,
-                             const Eigen::Isometry3d& X_WObj) {
-  std::ostringstream out;
-  out << "<body name=\"" << prefix << "\" pos=\"" << vec_text(X_WObj.translation()) << "\" quat=\""
-      << quat_text(X_WObj.linear()) << "\">\n";
-  out << "  <freejoint name=\"" << prefix << "_free\"/>\n";
-  for (size_t i = 0; i < object.parts.size(); ++i) {
-    const ObjectPart& part = object.parts[i];
-    out << "  <geom name=\"" << prefix << "_g" << i << "\" type=\"" << to_string(part.type)
-        << "\" size=\"" << size_text(part) << "\" pos=\"" << vec_text(part.X_ObjPart.translation())
-        << "\" quat=\"" << quat_text(part.X_ObjPart.linear()) << "\" material=\"" << prefix
-        << "_mat\" contype=\"1\" conaffinity=\"1\" condim=\"4\" friction=\"" << num(object.friction)
-        << " 0.005 0.0001\" density=\"" << num(object.density_kg_m3)
-        << "\" solref=\"0.004 1\" solimp=\"0.95 0.99 0.001\"/>\n";
-  }
-  out << "  <site name=\"" << prefix
-      << "_origin\" pos=\"0 0 0\" size=\"0.004\" group=\"4\" rgba=\"1 0 0 1\"/>\n";
-  out << "</body>\n";
-  return out.str();
 }
 
 ShapeSymmetry category_symmetry(const std::string& category) {

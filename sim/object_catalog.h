@@ -80,9 +80,12 @@
 // flip each) use a checker texture of rgb and rgb2.
 
 #include <Eigen/Geometry>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "sim/mesh_shape.h"
 
 namespace dffeval {
 
@@ -97,22 +100,31 @@ std::string to_string(InstanceSet set);
 /// the valid ones.
 InstanceSet instance_set_from_string(const std::string& name);
 
-/// MuJoCo primitive geom types used by the catalog.
-enum class PrimitiveType { kBox, kCylinder, kCapsule, kSphere };
+/// MuJoCo geom types of object parts: the catalog's primitives, and meshes
+/// for objects read from files (sim/mesh_object_set.h).
+enum class PrimitiveType { kBox, kCylinder, kCapsule, kSphere, kMesh };
 
-/// MJCF type name: "box", "cylinder", "capsule", "sphere".
+/// MJCF type name: "box", "cylinder", "capsule", "sphere", "mesh".
 std::string to_string(PrimitiveType type);
 
 /// One convex piece of an object. size follows MJCF conventions, metres: box:
 /// half-sizes (x, y, z); cylinder/capsule: (radius, half-length along the
-/// part's local z, unused); sphere: (radius, unused, unused). X_ObjPart is the
-/// part frame in the canonical object frame.
+/// part's local z, unused); sphere: (radius, unused, unused); mesh: unused
+/// (the shape is `mesh`). X_ObjPart is the part frame in the canonical object
+/// frame.
 struct ObjectPart {
   PrimitiveType type = PrimitiveType::kBox;
   Eigen::Vector3d size = Eigen::Vector3d::Zero();
   Eigen::Isometry3d X_ObjPart = Eigen::Isometry3d::Identity();
+  /// kMesh only: the closed mesh in the part frame, metres (convex when the
+  /// part collides: MuJoCo collides a mesh as its convex hull).
+  std::shared_ptr<const MeshShape> mesh;
+  /// False for a drawn-only part (a scanned object's visual mesh): no
+  /// collisions and no mass; its collision pieces carry both.
+  bool collides = true;
 
-  /// Volume, m^3, as MuJoCo computes it (capsule: cylinder + two hemispheres).
+  /// Volume, m^3, as MuJoCo computes it (capsule: cylinder + two hemispheres;
+  /// mesh: the enclosed volume).
   double volume() const;
   /// Exact axis-aligned bounding box in the object frame, metres.
   Eigen::AlignedBox3d bounds_obj() const;
@@ -126,13 +138,48 @@ struct ObjectAppearance {
   bool checker_texture = false;
 };
 
-/// One object instance: a draw of a category's parameters.
+/// One rule of an object's declared part map (mesh objects: their generator
+/// cannot say where the handle is). A surface point belongs to `part` if it
+/// lies in `box_frac` (normalized canonical coordinates: the object's
+/// bounding box mapped onto [0, 1]^3) and its outward normal's z component is
+/// in [normal_z_min, normal_z_max], and its normal's component along the
+/// horizontal direction away from the z axis in [normal_radial_min,
+/// normal_radial_max] (negative: facing the axis, as a bowl's inside does).
+/// Rules are tried in order, the first that matches wins; the last rule
+/// matches everything.
+struct PartRegion {
+  std::string part;
+  Eigen::AlignedBox3d box_frac{Eigen::Vector3d::Constant(-1e9), Eigen::Vector3d::Constant(1e9)};
+  double normal_z_min = -1.0;
+  double normal_z_max = 1.0;
+  double normal_radial_min = -1.0;
+  double normal_radial_max = 1.0;
+};
+
+/// What an object declares about itself instead of what its category's
+/// generator knows (sim/object_semantics.h reads it).
+struct DeclaredSemantics {
+  /// "none", "half_turn_z", "quarter_turn_z" or "continuous_z".
+  std::string symmetry;
+  /// Ordered part rules; the names are the category's parts.
+  std::vector<PartRegion> regions;
+};
+
+/// One object instance: a draw of a category's parameters, or an object read
+/// from meshes (sim/mesh_object_set.h).
 struct ObjectInstance {
   std::string category;
   InstanceSet set = InstanceSet::kSeen;
   int index = 0;
-  /// "{category}/{set}/{index}", e.g. "mug/seen/3".
+  /// Mesh objects: their name (the folder of their object.yaml); empty for
+  /// catalog draws.
+  std::string mesh_name;
+  /// "{category}/{set}/{index}", e.g. "mug/seen/3"; for a mesh object
+  /// "{category}/mesh/{name}".
   std::string id() const;
+  /// Set for objects that declare their symmetry and parts (mesh objects);
+  /// null for catalog draws, whose generator's rules apply.
+  std::shared_ptr<const DeclaredSemantics> declared;
   /// The shape parameters drawn, by name (metres; names ending in "_frac" are
   /// dimensionless fractions), for result files. Keys: object_param_ranges().
   nlohmann::json params;
@@ -196,20 +243,6 @@ ObjectInstance draw_object_instance(const std::string& category, InstanceSet set
 /// index outside [0, instances_per_set(set)) (so a suite cannot silently run
 /// on instances the catalog does not declare) or an unknown category.
 ObjectInstance make_object_instance(const std::string& category, InstanceSet set, int index);
-
-/// MJCF text for the <asset> section: material "{prefix}_mat" and, for a
-/// checker instance, texture "{prefix}_tex".
-std::string object_asset_mjcf(const ObjectInstance& object, const std::string& prefix);
-
-/// MJCF text of a <body name="{prefix}"> at pose X_WObj (pos + quat, MuJoCo
-/// quat order w x y z) with <freejoint name="{prefix}_free"/>, one geom per
-/// part named "{prefix}_g{i}" (material "{prefix}_mat", contype/conaffinity 1,
-/// condim 4, friction "{friction} 0.005 0.0001", density chosen so the body's
-/// total mass is mass_kg, solref "0.004 1", solimp "0.95 0.99 0.001") and a
-/// site "{prefix}_origin" (group 4, hidden by default) at the object-frame
-/// origin. Needs object_asset_mjcf(object, prefix) in <asset>.
-std::string object_body_mjcf(const ObjectInstance& object, const std::string& prefix,
-                             const Eigen::Isometry3d& X_WObj);
 
 /// Which canonical points a category's shape cannot tell apart (mirror and
 /// axial symmetries of the object frames below): a mug is mirror-symmetric

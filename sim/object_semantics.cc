@@ -147,7 +147,18 @@ std::string to_string(SymmetryGroup group) {
   return "none";
 }
 
+SymmetryGroup symmetry_group_from_string(const std::string& name) {
+  for (SymmetryGroup g : {SymmetryGroup::kNone, SymmetryGroup::kHalfTurnZ,
+                          SymmetryGroup::kQuarterTurnZ, SymmetryGroup::kContinuousZ}) {
+    if (to_string(g) == name) return g;
+  }
+  throw InputError("unknown symmetry '" + name +
+                   "' (known: none, half_turn_z, quarter_turn_z, continuous_z)");
+}
+
 SymmetryGroup object_symmetry(const ObjectInstance& object) {
+  if (object.declared && !object.declared->symmetry.empty())
+    return symmetry_group_from_string(object.declared->symmetry);
   const std::string& c = object.category;
   if (c == "bottle" || c == "can" || c == "bowl") return SymmetryGroup::kContinuousZ;
   if (c == "basket") return SymmetryGroup::kHalfTurnZ;
@@ -196,6 +207,20 @@ const std::vector<std::string>& category_parts(const std::string& category) {
 
 std::string part_label(const ObjectInstance& object, const Eigen::Vector3d& p_obj,
                        const Eigen::Vector3d& n_obj) {
+  if (object.declared && !object.declared->regions.empty()) {
+    const Eigen::AlignedBox3d box = object.bounds_obj();
+    const Eigen::Vector3d frac = (p_obj - box.min()).cwiseQuotient(box.sizes().cwiseMax(1e-9));
+    const Eigen::Vector2d out = p_obj.head<2>().norm() > 1e-9
+                                    ? Eigen::Vector2d(p_obj.head<2>().normalized())
+                                    : Eigen::Vector2d::Zero();
+    const double n_radial = out.dot(n_obj.head<2>());
+    for (const PartRegion& r : object.declared->regions) {
+      if (r.box_frac.contains(frac) && n_obj.z() >= r.normal_z_min && n_obj.z() <= r.normal_z_max &&
+          n_radial >= r.normal_radial_min && n_radial <= r.normal_radial_max)
+        return r.part;
+    }
+    return object.declared->regions.back().part;  // the catch-all rule
+  }
   const std::string& c = object.category;
   if (c == "mug") return mug_part(object, p_obj);
   if (c == "bottle") return bottle_part(object, p_obj);

@@ -39,7 +39,11 @@ std::string to_string(SymmetryGroup group);
 /// A box footprint counts as square below this side difference, metres.
 inline constexpr double kSquareToleranceM = 0.002;
 
-/// The symmetry group of an instance (a box's depends on its footprint).
+/// The group named by to_string(group); throws InputError listing the names.
+SymmetryGroup symmetry_group_from_string(const std::string& name);
+
+/// The symmetry group of an instance (a box's depends on its footprint; a
+/// mesh object's is what it declares).
 SymmetryGroup object_symmetry(const ObjectInstance& object);
 
 /// The rotations about canonical z (angles, radians, in [0, 2 pi)) that the
@@ -54,7 +58,8 @@ const std::vector<std::string>& category_parts(const std::string& category);
 /// The part of `object` at the surface point p_obj (metres, canonical object
 /// frame) with outward unit normal n_obj (object frame). Points a little off
 /// the surface (a contact point within a few millimetres) get the part of the
-/// nearest surface. Always one of category_parts(object.category).
+/// nearest surface. Always one of category_parts(object.category). Objects
+/// with declared part regions (mesh objects) use those instead.
 std::string part_label(const ObjectInstance& object, const Eigen::Vector3d& p_obj,
                        const Eigen::Vector3d& n_obj);
 

@@ -15,6 +15,7 @@
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
+#include "sim/object_mjcf.h"
 
 namespace dffeval {
 namespace {

@@ -17,6 +17,7 @@
 #include "eval/harness/trial_runner.h"
 #include "eval/viz/capture_comparison.h"
 #include "pipeline/cloud/observation_io.h"
+#include "sim/mesh_object_set.h"
 #include "sim/rgbd_renderer.h"
 #include "sim/scene_set.h"
 #include "sim/sensed_observation.h"
@@ -37,13 +38,21 @@ struct RenderArgs {
   std::string out = "results/render";
   bool segmentation = false;
   bool hand = false;
+  std::string object;  // a mesh object's object.yaml
 };
 
 int render_scene(const RenderArgs& a) {
   DrawnScene scene;
   std::optional<DrawRecipe> recipe;
   const SceneSet scene_set = load_scene_set(a.scene_set);
-  if (!a.task.empty()) {
+  if (!a.object.empty()) {
+    // A mesh object at the canonical pose (the table centre, no yaw), so a
+    // user sees their object.yaml's frame: +x towards the first camera's
+    // right-hand side of the rig.
+    const Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
+    scene = draw_scene(scene_set, load_mesh_object(a.object), static_cast<std::uint64_t>(a.seed),
+                       &X_WObj);
+  } else if (!a.task.empty()) {
     scene = draw_source_scene(load_demonstration(a.task), scene_set);
   } else {
     DrawRecipe r;
@@ -59,7 +68,7 @@ int render_scene(const RenderArgs& a) {
   const MjDataPtr d_data = world->make_settled_data();
   mjData* d = d_data.get();
   if (a.hand) {
-    if (a.task.empty())
+    if (a.task.empty() || !a.object.empty())
       throw InputError("--hand needs --task (the demonstration's grasp is shown)");
     const Demonstration demo = load_demonstration(a.task);
     const Grasp g = demo.grasp_in_world(world->body_pose(d, world->target_body()));
@@ -99,8 +108,11 @@ int render_scene(const RenderArgs& a) {
                   segmentation_picture(*world, views.segmentation_body[i]));
   }
   fmt::print("rendered {} views of {} ({}, target {}, sensor {}{}) with {} -> {}{}\n",
-             views.observation.views.size(), a.task.empty() ? a.category : a.task, a.scene_set,
-             scene.target.object.id(), scene_set.sensor.preset,
+             views.observation.views.size(),
+             !a.object.empty() ? a.object
+             : a.task.empty()  ? a.category
+                               : a.task,
+             a.scene_set, scene.target.object.id(), scene_set.sensor.preset,
              scene_set.calibration.enabled() ? ", calibration error" : "", renderer.gl_backend(),
              a.out, exact ? "" : " (exact render in ground_truth/, picture sensor_vs_truth.png)");
   return 0;
@@ -122,6 +134,8 @@ Verb add_render_verb(CLI::App& app) {
   rend->add_option("--out", render.out, "output folder")->capture_default_str();
   rend->add_flag("--segmentation", render.segmentation, "also write diagnostic segmentation PNGs");
   rend->add_flag("--hand", render.hand, "with --task: show the hand at the demonstrated grasp");
+  rend->add_option("--object", render.object,
+                   "render a mesh object (its object.yaml) at the canonical pose instead");
 
   return {rend, [args] { return render_scene(*args); }};
 }

@@ -13,6 +13,7 @@
 #include "common/input_error.h"
 #include "common/project_paths.h"
 #include "sim/catalog_settings.h"
+#include "sim/object_mjcf.h"
 #include "sim/world.h"
 
 namespace dffeval {
@@ -319,16 +320,18 @@ TEST(ObjectCatalogTest, GeometryConventions) {
 
 TEST(ObjectCatalogTest, PartBoundsAreExact) {
   // A capsule tilted 90 degrees about y, and a cylinder tilted 45 degrees about x.
-  ObjectPart capsule{PrimitiveType::kCapsule, Eigen::Vector3d(0.01, 0.05, 0),
-                     Eigen::Isometry3d::Identity()};
+  ObjectPart capsule;
+  capsule.type = PrimitiveType::kCapsule;
+  capsule.size = Eigen::Vector3d(0.01, 0.05, 0);
   capsule.X_ObjPart.linear() =
       Eigen::AngleAxisd(kPi / 2, Eigen::Vector3d::UnitY()).toRotationMatrix();
   const auto cb = capsule.bounds_obj();
   EXPECT_NEAR(cb.max().x(), 0.06, 1e-12);
   EXPECT_NEAR(cb.max().y(), 0.01, 1e-12);
   EXPECT_NEAR(cb.max().z(), 0.01, 1e-12);
-  ObjectPart cyl{PrimitiveType::kCylinder, Eigen::Vector3d(0.02, 0.05, 0),
-                 Eigen::Isometry3d::Identity()};
+  ObjectPart cyl;
+  cyl.type = PrimitiveType::kCylinder;
+  cyl.size = Eigen::Vector3d(0.02, 0.05, 0);
   cyl.X_ObjPart.linear() = Eigen::AngleAxisd(kPi / 4, Eigen::Vector3d::UnitX()).toRotationMatrix();
   const auto yb = cyl.bounds_obj();
   EXPECT_NEAR(yb.max().x(), 0.02, 1e-12);

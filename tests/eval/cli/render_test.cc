@@ -12,6 +12,7 @@
 #include "eval/harness/demonstration.h"
 #include "eval/harness/draw_recipe.h"
 #include "pipeline/cloud/observation_io.h"
+#include "sim/mesh_object_set.h"
 #include "tests/fixtures/cli_run.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -134,6 +135,29 @@ TEST(RenderVerb, ANoisyMiscalibratedRigWritesWhatAMethodSeesAndTheTruthApart) {
   ASSERT_EQ(run_dffeval("render --out " + clean.string()).exit_code, 0);
   EXPECT_FALSE(fs::exists(clean / "ground_truth"));
   EXPECT_FALSE(fs::exists(clean / "sensor_vs_truth.png"));
+}
+
+TEST(RenderVerb, ObjectRendersAMeshObjectAtTheCanonicalPose) {
+  const fs::path dir = fixtures::fresh_temp_dir("cli_render_mesh_object");
+  export_mesh_object(make_object_instance("bottle", InstanceSet::kSeen, 0), dir / "bottle");
+  const auto r = run_dffeval("render --object " + (dir / "bottle" / "object.yaml").string() +
+                             " --out " + (dir / "capture").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json cams = fixtures::read_json(dir / "capture" / "cameras.json");
+  EXPECT_EQ(cams["scene"]["target"]["id"], "bottle/mesh/bottle");
+  const Observation obs = load_observation(dir / "capture");
+  // The bottle stands at the table centre: every camera sees it there.
+  for (const CameraView& v : obs.views) {
+    float nearest = 1e9f;
+    for (int y = 100; y < 140; ++y)
+      for (int x = 140; x < 180; ++x)
+        if (v.depth_at(x, y) > 0) nearest = std::min(nearest, v.depth_at(x, y));
+    EXPECT_LT(nearest, 0.5f) << v.name;
+  }
+  const auto bad = run_dffeval("render --object " + (dir / "missing.yaml").string() + " --out " +
+                               (dir / "x").string());
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_TRUE(contains(bad.output, "missing.yaml")) << bad.output;
 }
 
 TEST(RenderVerb, TaskRendersTheSourceSceneAndHandShowsTheGrasp) {
