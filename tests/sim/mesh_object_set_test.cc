@@ -6,7 +6,6 @@
 #include "sim/mesh_object_set.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,19 +15,12 @@
 #include "sim/object_semantics.h"
 #include "sim/scene_set.h"
 #include "sim/world.h"
+#include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("dffeval_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -63,7 +55,7 @@ Rest rest_on_table(const ObjectInstance& object) {
 }
 
 TEST(MeshObjectSet, AnExportedCatalogInstanceIsTheSameObject) {
-  const fs::path root = fresh_dir("mesh_export");
+  const fs::path root = fixtures::fresh_temp_dir("mesh_export");
   for (const std::string& category : object_categories()) {
     SCOPED_TRACE(category);
     const ObjectInstance primitive = make_object_instance(category, InstanceSet::kSeen, 0);
@@ -86,7 +78,7 @@ TEST(MeshObjectSet, AnExportedCatalogInstanceIsTheSameObject) {
 }
 
 TEST(MeshObjectSet, ASetListsItsObjectsInNameOrder) {
-  const fs::path root = fresh_dir("mesh_set");
+  const fs::path root = fixtures::fresh_temp_dir("mesh_set");
   export_mesh_object(make_object_instance("can", InstanceSet::kSeen, 0), root / "b_can");
   export_mesh_object(make_object_instance("box", InstanceSet::kSeen, 1), root / "a_box");
   fs::create_directories(root / "not_an_object");
@@ -100,7 +92,7 @@ TEST(MeshObjectSet, ASetListsItsObjectsInNameOrder) {
 }
 
 TEST(MeshObjectSet, DeclaredPartsAndSymmetryAreWhatTheJudgeUses) {
-  const fs::path root = fresh_dir("mesh_parts");
+  const fs::path root = fixtures::fresh_temp_dir("mesh_parts");
   export_mesh_object(make_object_instance("mug", InstanceSet::kSeen, 0), root / "mug");
   std::ofstream(root / "mug" / "object.yaml", std::ios::app)
       << "symmetry: half_turn_z\nparts:\n  - {part: handle, x_frac: [0.75, 1]}\n"
@@ -123,7 +115,7 @@ TEST(MeshObjectSet, DeclaredPartsAndSymmetryAreWhatTheJudgeUses) {
 }
 
 TEST(MeshObjectSet, BadObjectsNameTheFileAndTheReason) {
-  const fs::path root = fresh_dir("mesh_bad");
+  const fs::path root = fixtures::fresh_temp_dir("mesh_bad");
   export_mesh_object(make_object_instance("box", InstanceSet::kSeen, 0), root / "box");
   const fs::path yaml = root / "box" / "object.yaml";
   std::string good;

@@ -5,28 +5,18 @@
 #include "sim/mesh_shape.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "common/input_error.h"
+#include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A fresh temporary folder (the sim tests link only sim/ and below, not
-/// tests/fixtures).
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("dffeval_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 MeshShape cube(double half) {
   std::vector<Eigen::Vector3d> corners;
@@ -57,7 +47,7 @@ TEST(MeshShape, HullOfACubeIsClosedAndWoundOutwards) {
 }
 
 TEST(MeshShape, StlRoundTripKeepsTheShape) {
-  const fs::path dir = fresh_dir("mesh_shape_roundtrip");
+  const fs::path dir = fixtures::fresh_temp_dir("mesh_shape_roundtrip");
   MeshShape c = cube(0.03);
   write_stl(dir / "cube.stl", c);
   const MeshShape back = load_mesh(dir / "cube.stl", MeshRole::kCollision);
@@ -71,7 +61,7 @@ TEST(MeshShape, StlRoundTripKeepsTheShape) {
 }
 
 TEST(MeshShape, InwardWindingIsTurnedOutwards) {
-  const fs::path dir = fresh_dir("mesh_shape_inward");
+  const fs::path dir = fixtures::fresh_temp_dir("mesh_shape_inward");
   MeshShape c = cube(0.02);
   for (auto& f : c.faces) std::swap(f[1], f[2]);
   ASSERT_LT(c.volume_m3(), 0);
@@ -80,7 +70,7 @@ TEST(MeshShape, InwardWindingIsTurnedOutwards) {
 }
 
 TEST(MeshShape, BadMeshesNameTheFileAndTheReason) {
-  const fs::path dir = fresh_dir("mesh_shape_bad");
+  const fs::path dir = fixtures::fresh_temp_dir("mesh_shape_bad");
   const std::string missing = load_error(dir / "nope.stl", MeshRole::kVisual);
   EXPECT_TRUE(contains(missing, (dir / "nope.stl").string())) << missing;
   EXPECT_TRUE(contains(missing, "not found")) << missing;

@@ -5,7 +5,6 @@
 #include "sim/scene_set.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -16,22 +15,18 @@
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
+#include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
 namespace {
 
 namespace fs = std::filesystem;
 
-/// A temporary folder of YAML files for one test, removed with it. (The sim
-/// tests link only sim/ and below, not tests/fixtures' temp_dir.)
+/// A temporary folder of YAML files for one test, removed with it.
 class TempYamls {
  public:
   explicit TempYamls(const std::string& name)
-      : dir_(fs::temp_directory_path() /
-             ("dffeval_test_scene_set_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+      : dir_(fixtures::fresh_temp_dir("scene_set_" + name)) {}
   ~TempYamls() { fs::remove_all(dir_); }
   /// Writes `text` to `name` in the folder; returns the path.
   std::string write(const std::string& name, const std::string& text) const {

@@ -6,12 +6,12 @@
 #include "eval/viz/capture_comparison.h"
 
 #include <gtest/gtest.h>
-#include <stb/stb_image.h>
 
 #include <filesystem>
 #include <stdexcept>
 #include <vector>
 
+#include "tests/fixtures/png_image.h"
 #include "tests/fixtures/synthetic_views.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -20,24 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Png {
-  int width = 0, height = 0;
-  std::vector<std::uint8_t> rgb;
-  const std::uint8_t* at(int u, int v) const { return &rgb[(std::size_t(v) * width + u) * 3]; }
-};
-
-Png read_png(const fs::path& file) {
-  Png png;
-  int channels = 0;
-  unsigned char* px = stbi_load(file.c_str(), &png.width, &png.height, &channels, 3);
-  if (!px) {
-    ADD_FAILURE() << "cannot decode " << file;
-    return {};
-  }
-  png.rgb.assign(px, px + std::size_t(png.width) * png.height * 3);
-  stbi_image_free(px);
-  return png;
-}
+using fixtures::read_png;
+using Png = fixtures::PngImage;
 
 bool is_white(const std::uint8_t* p) { return p[0] > 250 && p[1] > 250 && p[2] > 250; }
 bool is_black(const std::uint8_t* p) { return p[0] < 5 && p[1] < 5 && p[2] < 5; }

@@ -5,7 +5,6 @@
 #include "eval/viz/transfer_picture.h"
 
 #include <gtest/gtest.h>
-#include <stb/stb_image.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/fixtures/png_image.h"
 #include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
@@ -28,25 +28,8 @@ constexpr int kWidth = 2 * 360 + 8;
 constexpr int kHeight = 2 * 320 + 8;
 constexpr int kPanelHeight = 320;
 
-struct Png {
-  int width = 0, height = 0;
-  std::vector<std::uint8_t> rgb;
-  const std::uint8_t* at(int u, int v) const { return &rgb[(std::size_t(v) * width + u) * 3]; }
-};
-
-/// Decodes a PNG with the stb library the picture kit writes with.
-Png read_png(const fs::path& file) {
-  Png png;
-  int channels = 0;
-  unsigned char* px = stbi_load(file.c_str(), &png.width, &png.height, &channels, 3);
-  if (!px) {
-    ADD_FAILURE() << "cannot decode " << file;
-    return {};
-  }
-  png.rgb.assign(px, px + std::size_t(png.width) * png.height * 3);
-  stbi_image_free(px);
-  return png;
-}
+using fixtures::read_png;
+using Png = fixtures::PngImage;
 
 std::string read_bytes(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
