@@ -47,8 +47,7 @@ int render_scene(const RenderArgs& a) {
   const SceneSet scene_set = load_scene_set(a.scene_set);
   if (!a.object.empty()) {
     // A mesh object at the canonical pose (the table centre, no yaw), so a
-    // user sees their object.yaml's frame: +x towards the first camera's
-    // right-hand side of the rig.
+    // user sees the frame their object.yaml declares.
     const Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
     scene = draw_scene(scene_set, load_mesh_object(a.object), static_cast<std::uint64_t>(a.seed),
                        &X_WObj);
