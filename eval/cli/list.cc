@@ -1,6 +1,13 @@
-// `dffeval list`: suites, tasks, methods, scene sets and object categories.
+// `dffeval list [SUITE.yaml ...]`: suites, tasks, methods, scene sets,
+// object categories and the mesh object sets the suites name (the shipped
+// ones and those given).
 
 #include <fmt/format.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "eval/cli/verbs.h"
 #include "eval/harness/demonstration.h"
@@ -12,12 +19,18 @@
 namespace dffeval {
 namespace {
 
-int list_everything() {
+int list_everything(const std::vector<std::string>& extra_suites) {
   fmt::print("suites:\n");
-  for (const auto& s : list_suites()) {
+  std::vector<std::string> suites = list_suites();
+  suites.insert(suites.end(), extra_suites.begin(), extra_suites.end());
+  std::vector<std::pair<std::string, SuiteObjectSet>> mesh_sets;
+  for (const auto& s : suites) {
     std::string desc;
     try {
-      desc = load_suite(s).description;
+      const SuiteSpec suite = load_suite(s);
+      desc = suite.description;
+      for (const auto& set : suite.object_sets)
+        if (set.is_mesh()) mesh_sets.emplace_back(s, set);
     } catch (const std::exception& e) {
       desc = std::string("(invalid: ") + e.what() + ")";
     }
@@ -37,15 +50,23 @@ int list_everything() {
   for (const auto& c : object_categories())
     fmt::print("  {:<16} {} / {}\n", c, instances_per_set(InstanceSet::kSeen),
                instances_per_set(InstanceSet::kNovel));
+  fmt::print("mesh object sets (named by the suites above; sim/mesh_object_set.h):\n");
+  if (mesh_sets.empty()) fmt::print("  (none)\n");
+  for (const auto& [suite, set] : mesh_sets) {
+    fmt::print("  {:<16} {} (suite {})\n", set.name, set.mesh_dir.string(), suite);
+    for (const auto& obj : set.meshes) fmt::print("    {:<14} {}\n", obj.mesh_name, obj.category);
+  }
   return 0;
 }
 
 }  // namespace
 
 Verb add_list_verb(CLI::App& app) {
-  return {
-      app.add_subcommand("list", "show suites, tasks, methods, scene sets and object categories"),
-      [] { return list_everything(); }};
+  auto* cmd = app.add_subcommand(
+      "list", "show suites, tasks, methods, scene sets, object categories and mesh object sets");
+  auto suites = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("suites", *suites, "further suite files to show (and their mesh object sets)");
+  return {cmd, [suites] { return list_everything(*suites); }};
 }
 
 }  // namespace dffeval

@@ -340,6 +340,17 @@ std::vector<CategoryScenes> render_category_scenes(
     if (it == specs.end()) it = specs.emplace(name, load_scene_set(name)).first;
     return it->second;
   };
+  // The partners come from the catalog sets: their pool of instances is
+  // what keeps published field results reproducible (auxiliary_instance_count).
+  std::vector<InstanceSet> catalog_sets;
+  for (const auto& set : suite.object_sets)
+    if (set.catalog) catalog_sets.push_back(*set.catalog);
+  if (catalog_sets.empty()) {
+    throw InputError(
+        fmt::format("fieldeval: suite '{}' has no catalog object set (seen, novel) "
+                    "to draw the other instances from",
+                    suite.name));
+  }
   std::vector<CategoryScenes> categories;
   for (const auto& [category, task] : category_task) {
     CategoryScenes c;
@@ -351,7 +362,7 @@ std::vector<CategoryScenes> render_category_scenes(
     for (int k = 0; k < pairs; ++k) {
       const std::string label = fmt::format("fieldeval/{}/{}", category, k);
       const std::string& scene_set = suite.scene_sets[k % suite.scene_sets.size()];
-      const InstanceSet other_set = suite.object_sets[k % suite.object_sets.size()];
+      const InstanceSet other_set = catalog_sets[k % catalog_sets.size()];
       SeededRng rng(derive_seed(suite.seed, label + "/other_index"));
       // Another instance: never the demonstration's own object.
       const int pool = auxiliary_instance_count(other_set);

@@ -55,7 +55,7 @@ class RgbdRenderer;
 struct FieldEvalOptions {
   /// Suite name or path: its tasks choose the categories (one demonstration
   /// source per category, the suite's first task of that category), its
-  /// object_sets the other instances, its scene_sets the target scenes, its
+  /// catalog object_sets the other instances (mesh sets are not used), its scene_sets the target scenes, its
   /// source_scene_set the source scene and its seed the scene draws.
   std::string suite = "smoke";
   /// Scene pairs per category (each: the source instance in another pose,

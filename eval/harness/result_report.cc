@@ -63,7 +63,7 @@ nlohmann::json summarize(const SuiteSpec& suite, const std::string& method,
   Tally overall;
   std::map<std::string, double> timing;
   for (const auto& r : results) {
-    auto key = std::make_tuple(r.trial.task, to_string(r.trial.object_set), r.trial.scene_set);
+    auto key = std::make_tuple(r.trial.task, r.trial.object_set, r.trial.scene_set);
     if (!rows.count(key)) order.push_back(key);
     rows[key].add(r);
     categories[key] = r.trial.category;

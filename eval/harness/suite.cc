@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <stdexcept>
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
@@ -96,11 +98,19 @@ void read_transfer(const StrictYaml& y, TransferCriteria& t) {
 /// `instances: [first, last]` against every object set of the suite; a list
 /// is required so that a bare number is not mistaken for a count.
 void read_instances(const StrictYaml& y, SuiteSpec& s) {
-  InstanceSet smallest = s.object_sets.front();
-  for (const auto set : s.object_sets) {
-    if (instances_per_set(set) < instances_per_set(smallest)) smallest = set;
+  std::optional<InstanceSet> smallest;
+  for (const auto& set : s.object_sets) {
+    if (!set.catalog) continue;
+    if (!smallest || instances_per_set(*set.catalog) < instances_per_set(*smallest))
+      smallest = set.catalog;
   }
-  const int n = instances_per_set(smallest);
+  if (!smallest) {
+    if (y.has("instances")) {
+      y.fail("instances", "applies to catalog sets (seen, novel) only; this suite has mesh sets");
+    }
+    return;
+  }
+  const int n = instances_per_set(*smallest);
   if (!y.has("instances")) {
     s.first_instance = 0;
     s.last_instance = n - 1;
@@ -120,7 +130,7 @@ void read_instances(const StrictYaml& y, SuiteSpec& s) {
   if (s.last_instance >= n) {
     y.fail("instances",
            fmt::format("[{}, {}]: the {} set has {} instances (indices 0..{}, config/catalog.yaml)",
-                       s.first_instance, s.last_instance, to_string(smallest), n, n - 1));
+                       s.first_instance, s.last_instance, to_string(*smallest), n, n - 1));
   }
 }
 
@@ -175,10 +185,11 @@ SuiteSpec load_suite(const std::string& name_or_path) {
   }
   if (s.tasks.empty()) y.fail("tasks", "no tasks");
   for (const auto& o : y.child("object_sets").elements()) {
-    try {
-      s.object_sets.push_back(instance_set_from_string(o.as<std::string>()));
-    } catch (const InputError& e) {
-      o.fail("", e.what());
+    s.object_sets.push_back(read_suite_object_set(o, file.parent_path()));
+    for (std::size_t i = 0; i + 1 < s.object_sets.size(); ++i) {
+      if (s.object_sets[i].name == s.object_sets.back().name) {
+        o.fail("", fmt::format("object set '{}' is named twice", s.object_sets.back().name));
+      }
     }
   }
   const auto known_scenes = list_scene_sets();
@@ -208,9 +219,8 @@ nlohmann::json SuiteSpec::to_json() const {
   j["seed"] = seed;
   j["method"] = method;
   j["tasks"] = tasks;
-  std::vector<std::string> sets;
-  for (auto s : object_sets) sets.push_back(to_string(s));
-  j["object_sets"] = sets;
+  j["object_sets"] = nlohmann::json::array();
+  for (const auto& s : object_sets) j["object_sets"].push_back(s.to_json());
   j["scene_sets"] = scene_sets;
   j["trials"] = trials;
   j["instances"] = nlohmann::json::array({first_instance, last_instance});
@@ -244,28 +254,45 @@ std::vector<Trial> expand_trials(const SuiteSpec& suite) {
   std::vector<Trial> trials;
   for (const auto& task : suite.tasks) {
     const Demonstration demo = load_demonstration(task);
-    for (const auto set : suite.object_sets) {
+    for (const auto& set : suite.object_sets) {
+      const int meshes = set.mesh_count(demo.category);
+      if (meshes == 0) continue;
       for (const auto& scene : suite.scene_sets) {
         for (int k = 0; k < suite.trials; ++k) {
           Trial t;
           t.index = static_cast<int>(trials.size());
           t.task = task;
           t.category = demo.category;
-          t.object_set = set;
+          t.object_set = set.name;
           t.scene_set = scene;
           t.k = k;
           // Cycle through the suite's instances so every one is used
           // equally often.
-          t.object_index =
-              suite.first_instance + k % (suite.last_instance - suite.first_instance + 1);
-          t.id = fmt::format("{}/{}/{}/{:03d}", task, to_string(set), scene, k);
+          t.object_index = meshes > 0 ? k % meshes
+                                      : suite.first_instance +
+                                            k % (suite.last_instance - suite.first_instance + 1);
+          t.id = fmt::format("{}/{}/{}/{:03d}", task, set.name, scene, k);
           t.seed = derive_seed(suite.seed, t.id);
           trials.push_back(t);
         }
       }
     }
   }
+  if (trials.empty()) {
+    throw InputError(fmt::format("{}: no task of the suite has an object in its object sets",
+                                 suite.file.string()));
+  }
   return trials;
+}
+
+const SuiteObjectSet& suite_object_set(const SuiteSpec& suite, const std::string& name) {
+  for (const auto& set : suite.object_sets)
+    if (set.name == name) return set;
+  throw std::out_of_range("suite " + suite.name + " has no object set '" + name + "'");
+}
+
+ObjectInstance trial_object(const SuiteSpec& suite, const Trial& trial) {
+  return suite_object_set(suite, trial.object_set).instance(trial.category, trial.object_index);
 }
 
 }  // namespace dffeval

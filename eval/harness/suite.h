@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "eval/harness/grasp_fidelity.h"
+#include "eval/harness/suite_object_set.h"
 #include "sim/force_test.h"
 #include "sim/grasp_executor.h"
 #include "sim/object_catalog.h"
@@ -23,7 +24,8 @@ struct SuiteSpec {
   /// Method used when the command line names none (suite key `method`).
   std::string method = "sparsedff";
   std::vector<std::string> tasks;
-  std::vector<InstanceSet> object_sets;
+  /// Catalog sets and mesh sets (eval/harness/suite_object_set.h).
+  std::vector<SuiteObjectSet> object_sets;
   std::vector<std::string> scene_sets;
   /// Trials per (task, object set, scene set) cell.
   int trials = 10;
@@ -31,6 +33,7 @@ struct SuiteSpec {
   /// `instances: [first, last]`; default the whole of the smallest object
   /// set). A range rather than the whole set so that suites can keep their
   /// instances apart (validation.yaml uses none of the reported suites').
+  /// Mesh sets ignore it: their trials cycle through their own objects.
   int first_instance = 0;
   int last_instance = 0;
   /// Scene set in which every demonstration's source scene is rendered.
@@ -57,17 +60,25 @@ struct Trial {
   std::string id;
   std::string task;
   std::string category;
-  InstanceSet object_set = InstanceSet::kSeen;
+  /// The object set's name: "seen", "novel" or a mesh set's.
+  std::string object_set = "seen";
   std::string scene_set;
   int k = 0;
   /// Index of the object instance within its set: first_instance + k modulo
-  /// the range's length.
+  /// the range's length; in a mesh set, k modulo its objects of the category.
   int object_index = 0;
   std::uint64_t seed = 0;
 };
 
 /// Expands the suite into its trials, in a fixed order. Reads the
-/// demonstrations (for each task's category).
+/// demonstrations (for each task's category). Throws InputError if no task
+/// has an object in the suite's sets (a mesh set of other categories).
 std::vector<Trial> expand_trials(const SuiteSpec& suite);
+
+/// The object set of `suite` named `name`; throws std::out_of_range if none.
+const SuiteObjectSet& suite_object_set(const SuiteSpec& suite, const std::string& name);
+
+/// The object a trial runs on.
+ObjectInstance trial_object(const SuiteSpec& suite, const Trial& trial);
 
 }  // namespace dffeval

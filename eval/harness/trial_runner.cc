@@ -105,7 +105,7 @@ nlohmann::json trial_identity(const Trial& trial, const std::string& method) {
           {"index", trial.index},
           {"task", trial.task},
           {"category", trial.category},
-          {"object_set", to_string(trial.object_set)},
+          {"object_set", trial.object_set},
           {"scene_set", trial.scene_set},
           {"seed", trial.seed},
           {"method", method}};
@@ -136,8 +136,7 @@ TrialResult TrialRunner::run(const Trial& trial) {
   const SourceScene& source = source_scene(trial.task);
 
   auto t0 = Clock::now();
-  const ObjectInstance object =
-      make_object_instance(trial.category, trial.object_set, trial.object_index);
+  const ObjectInstance object = trial_object(suite_, trial);
   const DrawnScene scene = draw_scene(scene_set(trial.scene_set), object, trial.seed);
   auto world = World::compose(scene);
   const MjDataPtr d_data = world->make_settled_data();
@@ -164,6 +163,9 @@ TrialResult TrialRunner::run(const Trial& trial) {
 
   r.record = trial_identity(trial, method_info_.name);
   r.record["k"] = trial.k;
+  // Mesh objects by name (catalog records keep their shape: the instance is
+  // in `scene`).
+  if (!object.mesh_name.empty()) r.record["object"] = object.mesh_name;
   r.record["scene"] = scene.to_json();
   r.record["capture"] = sensed.to_json();
   r.record["source_capture"] = source.capture;

@@ -14,6 +14,7 @@
 #include "common/input_error.h"
 #include "common/pose_json.h"
 #include "sim/drawn_scene.h"
+#include "sim/mesh_object_set.h"
 #include "sim/object_catalog.h"
 #include "sim/scene_set.h"
 #include "sim/world.h"
@@ -72,17 +73,22 @@ std::string record_id(const nlohmann::json& record) {
 DrawnScene redraw_scene(const nlohmann::json& record) {
   const nlohmann::json& scene_j = record.at("scene");
   const std::string target_id = scene_j.at("target").at("id").get<std::string>();
-  // "{category}/{set}/{index}" (ObjectInstance::id).
+  // "{category}/{set}/{index}" or "{category}/mesh/{name}" (ObjectInstance::id).
   const auto a = target_id.find('/'), b = target_id.rfind('/');
   const std::string index = b == std::string::npos ? "" : target_id.substr(b + 1);
+  // A mesh object's id ends in its name ("{category}/mesh/{name}").
+  const bool mesh = a != std::string::npos && target_id.compare(a, 6, "/mesh/") == 0;
   if (a == std::string::npos || a == b || index.empty() ||
-      index.find_first_not_of("0123456789") != std::string::npos) {
+      (!mesh && index.find_first_not_of("0123456789") != std::string::npos)) {
     throw InputError(fmt::format("trial {}: bad target id '{}' (category/set/index expected)",
                                  record_id(record), target_id));
   }
-  const ObjectInstance object = make_object_instance(
-      target_id.substr(0, a), instance_set_from_string(target_id.substr(a + 1, b - a - 1)),
-      std::stoi(index));
+  const std::string set_part = target_id.substr(a + 1, b - a - 1);
+  const ObjectInstance object =
+      set_part == "mesh"
+          ? load_mesh_object(scene_j.at("target").at("params").at("mesh_object").get<std::string>())
+          : make_object_instance(target_id.substr(0, a), instance_set_from_string(set_part),
+                                 std::stoi(index));
   // The name the trial loaded (it may be a path); the scene keeps the set's name.
   const std::string set = record.value("scene_set", scene_j.at("scene_set").get<std::string>());
   DrawnScene scene =

@@ -62,7 +62,7 @@ TrialResult result(const std::string& task, const std::string& category, Instanc
   TrialResult r;
   r.trial.task = task;
   r.trial.category = category;
-  r.trial.object_set = set;
+  r.trial.object_set = to_string(set);
   r.trial.scene_set = scene;
   r.trial.k = k;
   r.trial.id = task + "/" + to_string(set) + "/" + scene + "/00" + std::to_string(k);

@@ -62,7 +62,7 @@ TEST(Suite, SmokeSuiteLoadsWithEveryTask) {
   EXPECT_EQ(s.trials, 1);
   // `tasks: all` is every demonstration.
   EXPECT_EQ(s.tasks, list_tasks());
-  EXPECT_EQ(s.object_sets, (std::vector<InstanceSet>{InstanceSet::kSeen, InstanceSet::kNovel}));
+  EXPECT_EQ(s.object_sets, (std::vector<SuiteObjectSet>{InstanceSet::kSeen, InstanceSet::kNovel}));
   EXPECT_EQ(s.scene_sets, std::vector<std::string>{"clean"});
   EXPECT_EQ(s.source_scene_set, "clean");
   EXPECT_EQ(s.file.filename(), "smoke.yaml");
@@ -99,7 +99,7 @@ TEST(Suite, ReportedSuitesHaveTheirDocumentedSizes) {
 std::set<std::string> instances_used(const std::string& suite) {
   std::set<std::string> used;
   for (const Trial& t : expand_trials(load_suite(suite))) {
-    used.insert(t.category + "/" + to_string(t.object_set) + "/" + std::to_string(t.object_index));
+    used.insert(t.category + "/" + t.object_set + "/" + std::to_string(t.object_index));
   }
   return used;
 }
@@ -145,8 +145,7 @@ TEST(Suite, TrialsCarryIdCellAndInstance) {
   EXPECT_EQ(trials[12].id, "can_top/seen/clean/000");
   for (const Trial& t : trials) {
     EXPECT_EQ(t.category, load_demonstration(t.task).category) << t.id;
-    EXPECT_EQ(t.id, t.task + "/" + to_string(t.object_set) + "/" + t.scene_set + "/00" +
-                        std::to_string(t.k));
+    EXPECT_EQ(t.id, t.task + "/" + t.object_set + "/" + t.scene_set + "/00" + std::to_string(t.k));
     EXPECT_EQ(t.object_index, t.k);
   }
   EXPECT_EQ(trials[12].category, "can");
@@ -163,7 +162,7 @@ TEST(Suite, ObjectIndicesCycleThroughTheInstanceRange) {
   std::map<int, int> uses;
   for (const Trial& t : trials) {
     EXPECT_EQ(t.object_index, 3 + t.k % 5) << t.id;
-    if (t.task == "mug_wrap" && t.object_set == InstanceSet::kSeen && t.scene_set == "clean") {
+    if (t.task == "mug_wrap" && t.object_set == "seen" && t.scene_set == "clean") {
       ++uses[t.object_index];
     }
   }
