@@ -340,8 +340,7 @@ std::vector<CategoryScenes> render_category_scenes(
     if (it == specs.end()) it = specs.emplace(name, load_scene_set(name)).first;
     return it->second;
   };
-  // The partners come from the catalog sets: their pool of instances is
-  // what keeps published field results reproducible (auxiliary_instance_count).
+  // Partners come from catalog sets: their instance pool keeps field results reproducible.
   std::vector<InstanceSet> catalog_sets;
   for (const auto& set : suite.object_sets)
     if (set.catalog) catalog_sets.push_back(*set.catalog);
