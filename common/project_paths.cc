@@ -11,6 +11,19 @@ namespace dffeval {
 
 std::filesystem::path project_root() {
   if (const char* env = std::getenv("DFFEVAL_ROOT"); env && *env) return env;
+  // An installed binary (PREFIX/bin/dffeval, `cmake --install`) reads the
+  // data installed beside it, PREFIX/share/dffeval, before the source tree
+  // it was built from (which may have moved on, or gone).
+  static const std::filesystem::path installed = [] {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return std::filesystem::path();
+    const auto share = exe.parent_path().parent_path() / "share" / "dffeval";
+    return std::filesystem::exists(share / "assets" / "shadow_hand.xml", ec)
+               ? share
+               : std::filesystem::path();
+  }();
+  if (!installed.empty()) return installed;
   return DFFEVAL_SOURCE_DIR;
 }
 

@@ -128,7 +128,9 @@ void StrictYaml::reject_unknown_keys() const {
   for (const auto& kv : node_) {
     const std::string key = kv.first.as<std::string>();
     if (!consumed_->count(key)) {
-      std::string line = fmt::format("{}:{}", file_, kv.first.Mark().line + 1);
+      // Keys set from the command line have no line.
+      const int at = kv.first.Mark().line + 1;
+      std::string line = at > 0 ? fmt::format("{}:{}", file_, at) : file_;
       std::string path = key_path_.empty() ? key : key_path_ + "." + key;
       throw InputError(fmt::format("{}: unknown key '{}'", line, path));
     }
@@ -141,8 +143,15 @@ void StrictYaml::accept_all_keys() const {
 }
 
 std::string StrictYaml::where(const std::string& key) const {
-  int line = node_.Mark().line + 1;
-  if (!key.empty() && has(key)) line = node_[key].Mark().line + 1;
+  // A node set from the command line (common/setting_overrides.h) has the
+  // mark of a fresh document, line 0 column 0, where no value of a file's
+  // mapping can be (it follows its key): such nodes get no line.
+  const auto line_of = [](const YAML::Node& n) {
+    const YAML::Mark m = n.Mark();
+    return m.line == 0 && m.column == 0 ? 0 : m.line + 1;
+  };
+  int line = key_path_.empty() ? node_.Mark().line + 1 : line_of(node_);
+  if (!key.empty() && has(key)) line = line_of(node_[key]);
   std::string path = key_path_;
   if (!key.empty()) path = path.empty() ? key : path + "." + key;
   if (line <= 0) return fmt::format("{}: key '{}'", file_, path);

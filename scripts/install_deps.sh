@@ -10,7 +10,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
   build-essential cmake git pkg-config ca-certificates python3 \
   libmujoco-dev libqhull-dev \
   libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev \
-  libstb-dev liblodepng-dev libnanoflann-dev libtbb-dev \
+  libstb-dev liblodepng-dev libnanoflann-dev libtbb-dev libsqlite3-dev \
   libtorch-dev libopenblas0-pthread \
   libopen3d-dev \
   libegl-dev libegl-mesa0 libgl-dev libosmesa6-dev libgl1-mesa-dri \

@@ -7,6 +7,7 @@
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
+#include "common/setting_overrides.h"
 #include "common/strict_yaml.h"
 #include "sim/depth_sensor_settings.h"
 
@@ -51,7 +52,8 @@ SceneSet load_scene_set(const std::string& name_or_path) {
                                    fmt::join(list_scene_sets(), ", ")));
     }
   }
-  StrictYaml y = StrictYaml::load_file(file);
+  StrictYaml y =
+      load_yaml_with_overrides(file, process_overrides("scenes." + file.stem().string()));
   SceneSet s;
   s.file = file;
   s.name = y.get<std::string>("name");

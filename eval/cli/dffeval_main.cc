@@ -30,11 +30,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   const Verb run = add_run_verb(app);
   const std::vector<Verb> verbs = {
-      add_list_verb(app),     add_render_verb(app),
-      add_demo_verb(app),     add_train_backbone_verb(app, command_line),
-      add_vis_verb(app),      add_fieldeval_verb(app),
-      add_transfer_verb(app), add_compare_verb(app),
-      add_judge_vis_verb(app)};
+      add_list_verb(app),      add_render_verb(app),
+      add_demo_verb(app),      add_train_backbone_verb(app, command_line),
+      add_vis_verb(app),       add_fieldeval_verb(app),
+      add_transfer_verb(app),  add_compare_verb(app),
+      add_judge_vis_verb(app), add_merge_verb(app),
+      add_runs_verb(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,8 +1,10 @@
 // `dffeval [--suite S] [--method M] ...`: run a suite (the default verb).
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -14,16 +16,22 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <vector>
 
+#include "common/input_error.h"
 #include "common/project_paths.h"
 #include "common/provenance.h"
+#include "common/results_root.h"
+#include "common/setting_overrides.h"
 #include "eval/cli/verbs.h"
 #include "eval/harness/grasp_method.h"
 #include "eval/harness/output_folder.h"
 #include "eval/harness/partial_results.h"
 #include "eval/harness/result_report.h"
+#include "eval/harness/results_store.h"
 #include "eval/harness/suite.h"
 #include "eval/harness/suite_runner.h"
+#include "eval/harness/trial_shard.h"
 
 namespace dffeval {
 namespace {
@@ -39,6 +47,9 @@ struct RunArgs {
   std::string out;
   bool resume = false;
   bool quiet = false;
+  std::string shard;
+  std::string db;
+  std::vector<std::string> overrides;
 };
 
 /// Set by the first SIGINT: workers finish the trials in hand and stop. A
@@ -62,14 +73,18 @@ std::string digest(const std::string& text) {
 /// What decides every trial's outcome (see partial_results.h). The build is
 /// part of it: another commit may grasp differently.
 RunFingerprint fingerprint(const SuiteSpec& suite, const std::string& method,
-                           const MethodInfo& info) {
-  return {{"record_version", 2},
-          {"suite", suite.name},
-          {"suite_settings", digest(suite.to_json().dump())},
-          {"seed", suite.seed},
-          {"method", method},
-          {"method_settings", info.settings ? digest(info.settings().dump()) : "none"},
-          {"commit", provenance().value("git_commit", "unknown")}};
+                           const MethodInfo& info, const std::optional<TrialShard>& shard) {
+  RunFingerprint print = {
+      {"record_version", 2},
+      {"suite", suite.name},
+      {"suite_settings", digest(suite.to_json().dump())},
+      {"seed", suite.seed},
+      {"method", method},
+      {"method_settings", info.settings ? digest(info.settings().dump()) : "none"},
+      {"commit", provenance().value("git_commit", "unknown")}};
+  // Only sharded runs carry it, so unsharded partial files stay resumable.
+  if (shard) print["shard"] = shard->label();
+  return print;
 }
 
 std::string resume_command(const RunArgs& a, const SuiteSpec& suite, const std::string& method,
@@ -77,23 +92,114 @@ std::string resume_command(const RunArgs& a, const SuiteSpec& suite, const std::
   std::string cmd = fmt::format("dffeval --suite {} --method {}", a.suite, method);
   if (a.trials) cmd += fmt::format(" --trials {}", *a.trials);
   if (a.seed) cmd += fmt::format(" --seed {}", suite.seed);
+  if (!a.shard.empty()) cmd += " --shard " + a.shard;
+  for (const std::string& o : a.overrides) cmd += " " + o;
   return cmd + fmt::format(" --jobs {} --out {} --resume", a.jobs, out.string());
+}
+
+/// The run's row in the results store. Opening it is checked before any
+/// trial (a bad --db is exit 2); a failed write at the end is a warning, since
+/// the result files, the primary output, are already written.
+class StoreEntry {
+ public:
+  StoreEntry(const std::string& db_option, const StoredRunStart& start) {
+    const auto path = results_store_path(db_option);
+    if (!path) return;
+    try {
+      store_ = std::make_unique<ResultsStore>(*path);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{} (--db none runs without the store)", e.what()));
+    }
+    id_ = store_->begin_run(start);
+  }
+  void end(const std::vector<TrialResult>& results, const std::string& status,
+           const std::string& error = "") {
+    if (!store_) return;
+    try {
+      store_->end_run(id_, results, status, error);
+      fmt::print(stderr, "results store: run {} ({}) in {}\n", id_, status,
+                 store_->file().string());
+    } catch (const InputError& e) {
+      fmt::print(stderr, "warning: {}; the result files are complete\n", e.what());
+    }
+  }
+
+ private:
+  std::unique_ptr<ResultsStore> store_;
+  std::int64_t id_ = 0;
+};
+
+StoredRunStart stored_run_start(const SuiteSpec& suite, const std::string& method,
+                                const RunFingerprint& print, const fs::path& out,
+                                const std::optional<TrialShard>& shard, std::size_t trials) {
+  StoredRunStart s;
+  s.suite = suite.name;
+  s.method = method;
+  s.seed = suite.seed;
+  s.settings_hash = digest(print["suite_settings"].get<std::string>() + "/" +
+                           print["method_settings"].get<std::string>());
+  s.commit = print["commit"].get<std::string>();
+  s.provenance = provenance();
+  s.out_dir = fs::absolute(out).lexically_normal().string();
+  s.shard = shard ? shard->label() : "";
+  s.overrides = suite.overrides;
+  s.trials_planned = trials;
+  return s;
+}
+
+/// Sets the command line's overrides for every config read after this, and
+/// refuses those that would set nothing: a scene set the suite does not use,
+/// method settings of a method that has none.
+void use_overrides(const std::vector<std::string>& arguments) {
+  std::vector<SettingOverride> all;
+  for (const std::string& a : arguments) all.push_back(parse_setting_override(a));
+  set_process_overrides(all);
+}
+
+void check_override_targets(const SuiteSpec& suite, const std::string& method,
+                            const MethodInfo& info) {
+  for (const std::string& a : process_override_arguments()) {
+    if (a.rfind("method.", 0) == 0 && !info.settings)
+      throw InputError(
+          fmt::format("override '{}': method {} has no settings to override", a, method));
+    if (a.rfind("scenes.", 0) != 0) continue;
+    const std::string name = a.substr(7, a.find_first_of(".=", 7) - 7);
+    std::vector<std::string> used = suite.scene_sets;
+    used.push_back(suite.source_scene_set);
+    if (std::find(used.begin(), used.end(), name) == used.end())
+      throw InputError(fmt::format("override '{}': suite {} uses no scene set '{}' (it uses {})", a,
+                                   suite.name, name, fmt::join(used, ", ")));
+  }
 }
 
 int run_suite(const RunArgs& a) {
   // A missing asset is bad input, reported before any trial runs.
   require_project_file("assets/shadow_hand.xml", "Shadow hand model");
+  use_overrides(a.overrides);
+  std::optional<TrialShard> shard;
+  if (!a.shard.empty()) shard = parse_trial_shard(a.shard);
   SuiteSpec suite = load_suite(a.suite);
   if (a.trials) suite.trials = *a.trials;
   if (a.seed) suite.seed = *a.seed;
   const std::string method = a.method.empty() ? suite.method : a.method;
   const MethodInfo& info = find_method(method);
+  check_override_targets(suite, method, info);
   // The method's settings are read now, not when the results are written.
-  const RunFingerprint print = fingerprint(suite, method, info);
-  const fs::path out =
-      a.out.empty() ? project_root() / "results" / (suite.name + "-" + method) : fs::path(a.out);
+  const RunFingerprint print = fingerprint(suite, method, info, shard);
+  std::string default_name = suite.name + "-" + method;
+  if (shard) default_name += fmt::format("-shard{}of{}", shard->index, shard->count);
+  const fs::path out = a.out.empty() ? results_root() / default_name : fs::path(a.out);
+  const std::vector<Trial> all_trials = expand_trials(suite);
+  const std::vector<Trial> trials = shard ? shard_trials(all_trials, *shard) : all_trials;
+  if (trials.empty())
+    throw InputError(fmt::format("--shard {}: no trials (suite {} has {}; use at most {} shards)",
+                                 a.shard, suite.name, all_trials.size(), all_trials.size()));
+  // A shard's summary says so: its rates are of a part of the suite, and
+  // `dffeval merge` needs to know which part.
+  nlohmann::json shard_summary = nlohmann::json::object();
+  if (shard) shard_summary = {{"shard", shard->to_json()}, {"trials_in_suite", all_trials.size()}};
   const OutputFolder folder(out);  // locked until the run ends
-  const auto trials = expand_trials(suite);
+  StoreEntry stored(a.db, stored_run_start(suite, method, print, out, shard, trials.size()));
 
   RunOptions opt;
   opt.method = method;
@@ -114,17 +220,19 @@ int run_suite(const RunArgs& a) {
     fmt::print(stderr, "resume: running again {} trial(s) that ended in an error (first: {})\n",
                resumed.rerun_errors.size(), resumed.rerun_errors.front());
   }
-  fmt::print(stderr, "suite {} ({} trials), method {}{}, seed {}, {} job(s) -> {}\n", suite.name,
-             trials.size(), method,
-             info.uses_ground_truth ? " [PRIVILEGED: reads ground truth]" : "", suite.seed, a.jobs,
-             out.string());
+  fmt::print(stderr, "suite {} ({} trials{}), method {}{}, seed {}, {} job(s) -> {}\n", suite.name,
+             trials.size(),
+             shard ? fmt::format(": shard {} of {}", shard->label(), all_trials.size()) : "",
+             method, info.uses_ground_truth ? " [PRIVILEGED: reads ground truth]" : "", suite.seed,
+             a.jobs, out.string());
   const auto t0 = std::chrono::steady_clock::now();
   std::signal(SIGINT, on_sigint);
   std::vector<TrialResult> results;
   try {
     results = run_trials(suite, trials, opt);
-  } catch (...) {
+  } catch (const std::exception& e) {
     std::signal(SIGINT, SIG_DFL);
+    stored.end({}, "failed", e.what());
     // Stopped before any trial (bad input): a header-only file keeps nothing.
     std::error_code ec;
     if (!a.resume && partial.appended() == 0) fs::remove(partial_path, ec);
@@ -136,8 +244,11 @@ int run_suite(const RunArgs& a) {
     std::vector<TrialResult> finished;
     for (auto& r : results)
       if (!r.trial.id.empty()) finished.push_back(std::move(r));
-    write_results(out, suite, method, finished, wall,
-                  {{"incomplete", true}, {"trials_planned", trials.size()}});
+    nlohmann::json extra = shard_summary;
+    extra["incomplete"] = true;
+    extra["trials_planned"] = trials.size();
+    write_results(out, suite, method, finished, wall, extra);
+    stored.end(finished, "interrupted");
     fmt::print(stderr,
                "interrupted: {} of {} trials done; summary of those (marked incomplete) in {}\n"
                "resume with: {}\n",
@@ -145,8 +256,14 @@ int run_suite(const RunArgs& a) {
                resume_command(a, suite, method, out));
     return 130;
   }
-  write_results(out, suite, method, results, wall);
+  try {
+    write_results(out, suite, method, results, wall, shard_summary);
+  } catch (const std::exception& e) {
+    stored.end(results, "failed", e.what());  // the store keeps the trials
+    throw;
+  }
   fs::remove(partial_path);
+  stored.end(results, "finished");
   std::ifstream table(out / "table.md");
   std::cout << table.rdbuf() << "\n";
   fmt::print(stderr,
@@ -185,6 +302,14 @@ Verb add_run_verb(CLI::App& app) {
   app.add_option("--out", run.out, "output folder (default: results/SUITE-METHOD)");
   app.add_flag("--resume", run.resume, "skip trials already in OUT/trials.partial.jsonl");
   app.add_flag("--quiet,-q", run.quiet, "no progress lines");
+  app.add_option("overrides", run.overrides,
+                 "KEY=VALUE settings: suite keys (trials=5, execution.hold_time_s=2), "
+                 "method.KEY (method.optimizer.iterations=100), scenes.NAME.KEY");
+  app.add_option("--db", run.db,
+                 "results store (SQLite) the run is added to; 'none': no store (default: "
+                 "$DFFEVAL_DB, else results/dffeval.sqlite)");
+  app.add_option("--shard", run.shard,
+                 "K/N: run only shard K of N (trials K-1, K-1+N, ...); `dffeval merge` joins them");
 
   return {&app, [args] { return run_suite(*args); }};
 }

@@ -27,5 +27,7 @@ Verb add_fieldeval_verb(CLI::App& app);
 Verb add_transfer_verb(CLI::App& app);
 Verb add_compare_verb(CLI::App& app);
 Verb add_judge_vis_verb(CLI::App& app);
+Verb add_merge_verb(CLI::App& app);
+Verb add_runs_verb(CLI::App& app);
 
 }  // namespace dffeval

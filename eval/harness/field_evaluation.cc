@@ -18,8 +18,8 @@
 
 #include "common/input_error.h"
 #include "common/pose_json.h"
-#include "common/project_paths.h"
 #include "common/provenance.h"
+#include "common/results_root.h"
 #include "common/seeded_rng.h"
 #include "common/stopwatch.h"
 #include "eval/harness/demonstration.h"
@@ -455,8 +455,7 @@ nlohmann::json fieldeval_notes() {
 /// prints the table.
 void write_fieldeval_files(const FieldEvalOptions& options, const nlohmann::json& result,
                            Clock::time_point t_start, std::ostream& log) {
-  const fs::path out =
-      options.out.empty() ? project_root() / "results" / "fieldeval" : fs::path(options.out);
+  const fs::path out = options.out.empty() ? results_root() / "fieldeval" : fs::path(options.out);
   fs::create_directories(out);
   {
     std::ofstream f(out / "fieldeval.json");

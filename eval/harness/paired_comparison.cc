@@ -213,6 +213,26 @@ json row_json(const std::string& task, const std::string& object_set, const std:
   return row;
 }
 
+// Every trial whose outcome differs between the runs on a compared rate, in
+// A's order: runs are deterministic, so each one is a change to look at.
+json flipped_trials(const Run& a, const Run& b, const std::vector<Rate>& rates) {
+  json flipped = json::array();
+  for (const json& ra : a.records) {
+    const json& rb = b.records[b.by_id.at(ra["id"].get<std::string>())];
+    json changes = json::object();
+    for (const Rate& rate : rates) {
+      const bool pa = ra[rate.key].get<bool>(), pb = rb[rate.key].get<bool>();
+      if (pa != pb) changes[rate.name] = pa ? "A" : "B";
+    }
+    if (changes.empty()) continue;
+    flipped.push_back({{"id", ra["id"]},
+                       {"rates", changes},
+                       {"a_failure_mode", ra.value("failure_mode", "")},
+                       {"b_failure_mode", rb.value("failure_mode", "")}});
+  }
+  return flipped;
+}
+
 }  // namespace
 
 double mcnemar_exact_p(int b, int c) {
@@ -271,6 +291,7 @@ nlohmann::json compare_result_dirs(const fs::path& dir_a, const fs::path& dir_b)
       overall[rate.name].add(ra[rate.key].get<bool>(), rb[rate.key].get<bool>());
     }
   }
+  out["flipped"] = flipped_trials(a, b, rates);
   out["rows"] = json::array();
   for (const RowKey& key : order)
     out["rows"].push_back(
@@ -316,6 +337,26 @@ std::string comparison_markdown(const nlohmann::json& cmp) {
     line(cmp["overall"], true);
   }
   if (cmp["rates"].empty()) md += "\nNo rate is recorded by both runs.\n";
+  if (cmp.contains("flipped")) {
+    const json& flipped = cmp["flipped"];
+    md += fmt::format("\n## Flipped trials ({})\n\n", flipped.size());
+    if (flipped.empty()) {
+      md += "Every trial has the same outcome in both runs.\n";
+    } else {
+      md +=
+          "| trial | rate: the run that passed it | A failure | B failure |\n| --- | --- | --- | "
+          "--- |\n";
+      for (const json& f : flipped) {
+        std::string changes;
+        for (const auto& [rate, side] : f["rates"].items())
+          changes +=
+              fmt::format("{}{}: {}", changes.empty() ? "" : ", ", rate, side.get<std::string>());
+        md += fmt::format("| {} | {} | {} | {} |\n", f["id"].get<std::string>(), changes,
+                          f["a_failure_mode"].get<std::string>(),
+                          f["b_failure_mode"].get<std::string>());
+      }
+    }
+  }
   return md;
 }
 

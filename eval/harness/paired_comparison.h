@@ -24,6 +24,9 @@ double mcnemar_exact_p(int b, int c);
 /// Layout:
 ///   {"a": {"dir", "method", "suite", "seed"}, "b": {...},
 ///    "rates": [{"name", "key"}], "rates_left_out": [{"name", "key", "reason"}],
+///    "flipped": [{"id", "rates": {NAME: "A" | "B" (the run that passed)},
+///                 "a_failure_mode", "b_failure_mode"}]  (every trial whose
+///                 outcome differs, in A's order),
 ///    "rows": [{"task", "object_set", "scene_set", "rates": {NAME: STATS}}],
 ///    "overall": {"task": "all", ..., "rates": {NAME: STATS}}}
 /// with STATS = {"n", "both", "a_only", "b_only", "neither", "rate_a",
@@ -35,7 +38,7 @@ nlohmann::json compare_result_dirs(const std::filesystem::path& dir_a,
                                    const std::filesystem::path& dir_b);
 
 /// The comparison as Markdown: one table per rate, rows and a bold overall
-/// line, p-values to 3 significant digits.
+/// line, p-values to 3 significant digits; then the flipped trials.
 std::string comparison_markdown(const nlohmann::json& comparison);
 
 }  // namespace dffeval

@@ -11,6 +11,7 @@
 #include "common/input_error.h"
 #include "common/project_paths.h"
 #include "common/seeded_rng.h"
+#include "common/setting_overrides.h"
 #include "common/strict_yaml.h"
 #include "eval/harness/demonstration.h"
 #include "sim/scene_set.h"
@@ -158,9 +159,10 @@ SuiteSpec load_suite(const std::string& name_or_path) {
   } else if (!std::filesystem::exists(file)) {
     throw InputError(fmt::format("{}: suite file not found", file.string()));
   }
-  const StrictYaml y = StrictYaml::load_file(file);
+  const StrictYaml y = load_yaml_with_overrides(file, process_overrides("suite"));
   SuiteSpec s;
   s.file = file;
+  s.overrides = process_override_arguments();
   s.name = y.get<std::string>("name");
   s.description = y.get_or<std::string>("description", "");
   s.seed = y.get<std::uint64_t>("seed");
@@ -225,6 +227,8 @@ nlohmann::json SuiteSpec::to_json() const {
   j["trials"] = trials;
   j["instances"] = nlohmann::json::array({first_instance, last_instance});
   j["source_scene_set"] = source_scene_set;
+  // Only when given: the records of runs without overrides stay as they were.
+  if (!overrides.empty()) j["overrides"] = overrides;
   const auto& e = execution;
   j["execution"] = {{"pregrasp_backoff_m", e.pregrasp_backoff_m},
                     {"preshape_fraction", e.preshape_fraction},

@@ -44,6 +44,10 @@ struct SuiteSpec {
   /// The `transfer` rate's thresholds (suite key `transfer`).
   TransferCriteria transfer;
 
+  /// Every `key=value` override of the command line, as given
+  /// (common/setting_overrides.h), suite, scene set and method ones alike.
+  std::vector<std::string> overrides;
+
   /// The resolved suite (after command-line overrides), for results.
   nlohmann::json to_json() const;
 };

@@ -92,10 +92,13 @@ SparseDffConfig sparsedff_variant(const std::string& name) {
 nlohmann::json sparsedff_settings_record(const std::string& name) {
   const Variant& v = find_variant(name);
   const ShippedSparseDffSettings& shipped = shipped_sparsedff_settings();
-  return {{"file", shipped.file.string()},
-          {"yaml", shipped.text},
-          {"variant", v.name},
-          {"variant_change", v.change}};
+  nlohmann::json record = {{"file", shipped.file.string()},
+                           {"yaml", shipped.text},
+                           {"variant", v.name},
+                           {"variant_change", v.change}};
+  // Only when given, so that records of runs without overrides stay as they were.
+  if (!shipped.overrides.empty()) record["overrides"] = shipped.overrides;
+  return record;
 }
 
 void register_sparsedff_methods() {

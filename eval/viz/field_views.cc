@@ -11,6 +11,7 @@
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
+#include "common/results_root.h"
 #include "common/seeded_rng.h"
 #include "eval/harness/demonstration.h"
 #include "eval/harness/field_evaluation.h"
@@ -534,7 +535,7 @@ int run_vis(const VisOptions& o, std::ostream& log) {
 
   Context c{o,
             log,
-            o.out.empty() ? project_root() / "results" / "vis" : fs::path(o.out),
+            o.out.empty() ? results_root() / "vis" : fs::path(o.out),
             config.backbone.name,
             ref,
             test,

@@ -11,6 +11,7 @@
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
+#include "common/setting_overrides.h"
 #include "common/settings_schema.h"
 #include "common/strict_yaml.h"
 
@@ -239,7 +240,10 @@ const ShippedSparseDffSettings& shipped_sparsedff_settings() {
     std::stringstream text;
     text << in.rdbuf();
     s.text = text.str();
-    s.config = read_sparsedff_config(StrictYaml::load_string(s.text, s.file.string()));
+    const auto overrides = process_overrides("method");
+    for (const auto& o : overrides) s.overrides.push_back(o.argument);
+    s.config =
+        read_sparsedff_config(load_yaml_string_with_overrides(s.text, s.file.string(), overrides));
     return s;
   }();
   return settings;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "pipeline/transfer/sparsedff_transfer.h"
 
@@ -26,6 +27,9 @@ BackboneConfig read_backbone_config(const StrictYaml& node);
 struct ShippedSparseDffSettings {
   std::filesystem::path file;
   std::string text;
+  /// The command-line overrides applied on top of `text`
+  /// (common/setting_overrides.h: the `method.` ones), as given.
+  std::vector<std::string> overrides;
   SparseDffConfig config;
 };
 const ShippedSparseDffSettings& shipped_sparsedff_settings();

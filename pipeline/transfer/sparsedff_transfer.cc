@@ -15,6 +15,7 @@
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
+#include "common/results_root.h"
 #include "common/stopwatch.h"
 #include "pipeline/transfer/source_model_cache.h"
 
@@ -45,7 +46,7 @@ SparseDffPipeline::SparseDffPipeline(SparseDffConfig config) : config_(std::move
       // "off" disables the disk cache, as the config key does.
       if (std::string(env) != "off") cache_dir_ = env;
     } else {
-      cache_dir_ = project_root() / "results" / "cache" / "sparsedff";
+      cache_dir_ = results_root() / "cache" / "sparsedff";
     }
     // A cache that cannot be used costs time, not results: warn once and
     // run uncached rather than fail every trial.

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "tests/fixtures/cli_run.h"
 #include "tests/fixtures/temp_dir.h"
@@ -77,6 +78,84 @@ TEST(CompareVerb, PrintsTheTableAndWritesBothFiles) {
   ASSERT_EQ(r2.exit_code, 0) << r2.output;
   EXPECT_TRUE(fs::exists(dir / "cmp" / "comparison.json")) << r2.output;
   EXPECT_TRUE(fs::exists(dir / "cmp" / "comparison.md")) << r2.output;
+}
+
+// Ten trials of one row with all three rates; `passes` says which pass (all
+// three rates alike), the others fail as "wrong_part".
+void write_rated_run(const fs::path& dir, const std::string& method,
+                     const std::vector<bool>& passes) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "summary.json")
+      << "{\"suite\": \"tiny\", \"method\": \"" << method << "\", \"seed\": 9}\n";
+  std::ofstream out(dir / "trials.jsonl");
+  for (std::size_t i = 0; i < passes.size(); ++i) {
+    const std::string ok = passes[i] ? "true" : "false";
+    out << "{\"id\": \"mug_top/novel/clean/00" << i
+        << "\", \"task\": \"mug_top\", \"object_set\": \"novel\", \"scene_set\": \"clean\", "
+           "\"seed\": "
+        << 200 + i << ", \"success\": " << ok << ", \"robust\": " << ok << ", \"transfer\": " << ok
+        << ", \"failure_mode\": \"" << (passes[i] ? "none" : "wrong_part") << "\"}\n";
+  }
+}
+
+TEST(CompareVerb, ACandidateSignificantlyWorseThanItsBaselineIsExitCode3) {
+  const fs::path dir = fixtures::fresh_temp_dir("cli_compare_regression");
+  // The baseline passes all ten; the candidate loses the first seven
+  // (p = 2 / 2^7 = 0.0156 < 0.05), or only the first five (p = 0.0625).
+  write_rated_run(dir / "base", "sparsedff", std::vector<bool>(10, true));
+  std::vector<bool> seven_lost(10, true), five_lost(10, true);
+  for (int i = 0; i < 7; ++i) seven_lost[i] = false;
+  for (int i = 0; i < 5; ++i) five_lost[i] = false;
+  write_rated_run(dir / "worse", "sparsedff", seven_lost);
+  write_rated_run(dir / "noisy", "sparsedff", five_lost);
+  const std::string base = (dir / "base").string();
+
+  auto r = run_dffeval("compare " + (dir / "worse").string() + " --against " + base +
+                       " --fail-on-regression");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(contains(r.output, "Regression check: 6 REGRESSION(S)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "| mug_top | novel | clean | transfer | 7 | 0 | 100.0% | 30.0% |"))
+      << r.output;
+  // Every flipped trial is listed, with both failure modes.
+  EXPECT_TRUE(contains(r.output, "## Flipped trials (7)")) << r.output;
+  EXPECT_TRUE(contains(r.output,
+                       "| mug_top/novel/clean/006 | lift: A, robust: A, transfer: A | "
+                       "none | wrong_part |"))
+      << r.output;
+  const nlohmann::json j =
+      fixtures::read_json(dir / "worse" / "compare_vs_base" / "comparison.json");
+  EXPECT_EQ(j["a"]["dir"], base);
+  ASSERT_EQ(j["flipped"].size(), 7u);
+  EXPECT_EQ(j["flipped"][0]["id"], "mug_top/novel/clean/000");
+  EXPECT_EQ(j["flipped"][0]["b_failure_mode"], "wrong_part");
+  EXPECT_EQ(j["regression_check"]["regressions"].size(), 6u);  // 3 rates x (row, overall)
+
+  // Without --fail-on-regression the same finding is reported, exit 0.
+  r = run_dffeval("compare " + base + " " + (dir / "worse").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "REGRESSION(S)")) << r.output;
+  // Five lost of ten is not significant; better is never a regression.
+  r = run_dffeval("compare " + (dir / "noisy").string() + " --against " + base +
+                  " --fail-on-regression");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "Regression check: none")) << r.output;
+  EXPECT_TRUE(contains(r.output, "## Flipped trials (5)")) << r.output;
+  r = run_dffeval("compare " + base + " --against " + (dir / "worse").string() +
+                  " --fail-on-regression");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // A stricter alpha lets the seven pass too.
+  r = run_dffeval("compare " + (dir / "worse").string() + " --against " + base +
+                  " --fail-on-regression --alpha 0.01");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+
+  // Wrong numbers of folders are exit 2, before anything is written.
+  r = run_dffeval("compare " + base + " " + (dir / "worse").string() + " --against " + base);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "one candidate folder, 2 given")) << r.output;
+  r = run_dffeval("compare " + base + " " + base + " " + base);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = run_dffeval("compare " + base + " " + base + " --alpha 2");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
 }
 
 TEST(CompareVerb, MismatchedSeedsAreExitCode2) {

@@ -10,6 +10,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "common/project_paths.h"
 #include "eval/harness/success_stats.h"
@@ -29,6 +31,9 @@ fixtures::CommandResult run(const std::string& args, const std::string& env = ""
 }
 
 fs::path temp_dir(const std::string& name) { return fixtures::fresh_temp_dir("cli_run_" + name); }
+
+const fs::path kSmokeBaseline =
+    fs::path(DFFEVAL_SOURCE_DIR) / "results" / "baselines" / "smoke-sparsedff";
 
 TEST(Harness, SmokeRunWritesTheContractFiles) {
   const fs::path out = temp_dir("contract");
@@ -130,6 +135,29 @@ TEST(Harness, SmokeSuiteRunsWithSparseDffByDefault) {
   std::ifstream yaml(project_root() / "config" / "methods" / "sparsedff.yaml");
   const std::string text((std::istreambuf_iterator<char>(yaml)), std::istreambuf_iterator<char>());
   EXPECT_EQ(settings["yaml"].get<std::string>(), text);
+
+  // The CI regression check: this build against the committed smoke
+  // baseline (remade with `dffeval --suite smoke --out
+  // results/baselines/smoke-sparsedff` when a change is meant to move it).
+  const auto cmp =
+      run("compare " + (out / "run").string() + " --against " + kSmokeBaseline.string() +
+          " --fail-on-regression --out " + (out / "cmp").string());
+  EXPECT_EQ(cmp.exit_code, 0) << cmp.output;
+  EXPECT_TRUE(fixtures::contains(cmp.output, "Regression check: none")) << cmp.output;
+}
+
+TEST(Harness, ADeliberateRegressionFailsTheSmokeCheckWithExitCode3) {
+  // A grasp anywhere on the object instead of the demonstrated one.
+  const fs::path out = temp_dir("smoke_regression");
+  auto r = run("--suite smoke --method heuristic --jobs 2 --quiet --out " + (out / "run").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run("compare " + (out / "run").string() + " --against " + kSmokeBaseline.string() +
+          " --fail-on-regression --out " + (out / "cmp").string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "| all | all | all | transfer |")) << r.output;
+  const auto cmp = fixtures::read_json(out / "cmp" / "comparison.json");
+  EXPECT_FALSE(cmp["flipped"].empty());
+  for (const auto& f : cmp["flipped"]) EXPECT_TRUE(f.contains("b_failure_mode")) << f.dump();
 }
 
 TEST(Harness, BadInputsGiveExitCode2AndNameTheProblem) {
@@ -206,7 +234,9 @@ TEST(Harness, AnOutputThatCannotBeWrittenIsExitCode2AndNeverWrote) {
 /// Runs `command` (bash) with $DFFEVAL set to the binary; exit code and output.
 fixtures::CommandResult shell(const std::string& command) {
   const fs::path script = temp_dir("shell") / "run.sh";
-  std::ofstream(script) << "DFFEVAL=" << DFFEVAL_BINARY << "\n" << command << "\n";
+  std::ofstream(script) << "export DFFEVAL_DB=${DFFEVAL_DB:-none}\nDFFEVAL=" << DFFEVAL_BINARY
+                        << "\n"
+                        << command << "\n";
   const std::string cmd = "bash " + script.string() + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
@@ -290,6 +320,51 @@ TEST(Harness, ASecondRunOnTheSameOutputIsRefused) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(fixtures::contains(r.output, "another dffeval run")) << r.output;
   EXPECT_FALSE(fs::exists(out / "summary.json"));
+}
+
+}  // namespace
+}  // namespace dffeval
+
+namespace dffeval {
+namespace {
+
+TEST(Harness, KeyValueOverridesAreAppliedRecordedAndValidated) {
+  const fs::path dir = temp_dir("overrides");
+  const std::string suite = "--suite " + write_small_suite(dir).string();
+  auto r = run(suite + " --method heuristic -q trials=2 execution.hold_time_s=1.5 --out " +
+               (dir / "ok").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto summary = fixtures::read_json(dir / "ok" / "summary.json");
+  EXPECT_EQ(summary["overall"]["trials"], 8);  // 2 tasks x 2 sets x trials=2
+  const auto resolved = fixtures::read_json(dir / "ok" / "resolved_config.json");
+  EXPECT_DOUBLE_EQ(resolved["suite"]["execution"]["hold_time_s"].get<double>(), 1.5);
+  ASSERT_EQ(resolved["suite"]["overrides"].size(), 2u);
+  EXPECT_EQ(resolved["suite"]["overrides"][0], "trials=2");
+
+  // Each refused with exit 2, naming the key and why, before any trial.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"execution.hold_tme_s=2", "unknown key 'execution.hold_tme_s'"},
+      {"trials=0", "trials"},
+      {"trials=many", "trials"},
+      {"execution.hold_time_s=.nan", "hold_time_s"},
+      {"execution.hold_time_s=0.5",
+       "overrides): key 'execution.hold_time_s': must be at least 1 s"},
+      {"method.optimizer.iterations=5", "method heuristic has no settings"},
+      {"scenes.real_like.cameras.radius_m=0.6", "uses no scene set 'real_like'"},
+      {"scenes.clean.cameras.radius_m=-1", "cameras.radius_m"},
+      {"hold_time_s", "no '='"}};
+  for (const auto& [arg, message] : bad) {
+    r = run(suite + " --method heuristic -q " + arg + " --out " + (dir / "bad").string());
+    EXPECT_EQ(r.exit_code, 2) << arg << "\n" << r.output;
+    EXPECT_TRUE(fixtures::contains(r.output, message)) << arg << "\n" << r.output;
+    EXPECT_FALSE(fs::exists(dir / "bad" / "trials.jsonl")) << arg;
+  }
+  // Method settings are validated by their own reader.
+  r = run(suite + " -q method.optimizer.iterationz=5 --out " + (dir / "bad").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "sparsedff.yaml (with command-line overrides)"))
+      << r.output;
+  EXPECT_TRUE(fixtures::contains(r.output, "optimizer.iterationz")) << r.output;
 }
 
 }  // namespace
