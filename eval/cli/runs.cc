@@ -3,6 +3,7 @@
 // first, with their three rates.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <iostream>
@@ -59,13 +60,17 @@ int run_runs(const RunsArgs& args) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::cout << "| id | suite | method | seed | commit | status | trials | transfer | robust | lift "
-               "| started (UTC) | folder |\n"
-               "| ---: | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- |\n";
+  std::cout
+      << "| id | suite | method | overrides | seed | commit | status | trials | transfer | "
+         "robust | lift | started (UTC) | folder |\n"
+         "| ---: | --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- "
+         "|\n";
   for (const StoredRun& r : runs)
     std::cout << fmt::format(
-        "| {} | {} | {} | {} | {} | {}{} | {}/{} | {} | {} | {} | {} | {} |\n", r.id, r.start.suite,
-        r.start.method, r.start.seed, r.start.commit.substr(0, 12), r.status,
+        "| {} | {} | {} | {} | {} | {} | {}{} | {}/{} | {} | {} | {} | {} | {} |\n", r.id,
+        r.start.suite, r.start.method,
+        r.start.overrides.empty() ? "-" : fmt::format("{}", fmt::join(r.start.overrides, " ")),
+        r.start.seed, r.start.commit.substr(0, 12), r.status,
         r.start.shard.empty() ? "" : " (shard " + r.start.shard + ")", r.trials,
         r.start.trials_planned, percent(r.transfer, r.trials), percent(r.robust, r.trials),
         percent(r.lift, r.trials), r.started_utc, r.start.out_dir);

@@ -33,8 +33,8 @@ TEST(RunsVerb, ARunLandsInTheStoreAndIsListed) {
 
   r = run_dffeval("runs --db " + db);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(contains(r.output, "| 2 | tiny | oracle-pose | 5 |")) << r.output;
-  EXPECT_TRUE(contains(r.output, "| 1 | tiny | heuristic | 5 |")) << r.output;
+  EXPECT_TRUE(contains(r.output, "| 2 | tiny | oracle-pose | - | 5 |")) << r.output;
+  EXPECT_TRUE(contains(r.output, "| 1 | tiny | heuristic | - | 5 |")) << r.output;
   EXPECT_TRUE(contains(r.output, "2 run(s) in " + db)) << r.output;
   r = run_dffeval("runs --db " + db + " --method heuristic --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
