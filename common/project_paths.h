@@ -1,6 +1,7 @@
 #pragma once
-// Where the project's data lives. The source tree is compiled in; the
-// environment variable DFFEVAL_ROOT overrides it (for an installed copy).
+// Where the project's data lives: $DFFEVAL_ROOT if set, else the data
+// installed beside the binary (PREFIX/share/dffeval for PREFIX/bin/dffeval),
+// else the source tree, which is compiled in.
 
 #include <filesystem>
 #include <string>
