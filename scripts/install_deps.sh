@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that dffeval's build, tests and benchmarks
 # need. Run as root (or with sudo) on a fresh machine; safe to run again.
+# chromium: the HTML report's test opens the report in headless Chromium.
+# OpenMPI: `mpirun -n P dffeval --mpi` (optional at build time, tested here).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -15,4 +17,6 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libopen3d-dev \
   libegl-dev libegl-mesa0 libgl-dev libosmesa6-dev libgl1-mesa-dri \
   libgtest-dev libgmock-dev libbenchmark-dev \
-  clang-format
+  clang-format \
+  chromium fonts-dejavu-core \
+  libopenmpi-dev openmpi-bin

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       add_vis_verb(app),       add_fieldeval_verb(app),
       add_transfer_verb(app),  add_compare_verb(app),
       add_judge_vis_verb(app), add_merge_verb(app),
-      add_runs_verb(app)};
+      add_runs_verb(app),      add_report_verb(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,6 +15,7 @@
 
 #include "common/input_error.h"
 #include "eval/cli/verbs.h"
+#include "eval/harness/result_folder.h"
 #include "eval/viz/judge_picture.h"
 #include "sim/rgbd_renderer.h"
 
@@ -28,53 +29,6 @@ struct JudgeVisArgs {
   std::vector<std::string> trials;
   std::string out;
 };
-
-std::vector<nlohmann::json> read_trials(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: cannot read", file.string()));
-  std::vector<nlohmann::json> out;
-  std::string line;
-  for (int no = 1; std::getline(in, line); ++no) {
-    if (line.empty()) continue;
-    try {
-      out.push_back(nlohmann::json::parse(line));
-      out.back().at("id").get<std::string>();
-      out.back().at("failure_mode").get<std::string>();
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(fmt::format("{}:{}: not a trial record: {}", file.string(), no, e.what()));
-    }
-  }
-  return out;
-}
-
-/// The execution settings the run used (resolved_config.json); the defaults,
-/// said so, for a folder without one.
-ExecutionConfig run_execution(const fs::path& dir) {
-  ExecutionConfig e;
-  const fs::path file = dir / "resolved_config.json";
-  std::ifstream in(file);
-  if (!in) {
-    fmt::print(stderr, "note: {} missing: replaying with the default execution settings\n",
-               file.string());
-    return e;
-  }
-  try {
-    const nlohmann::json j = nlohmann::json::parse(in).at("suite").at("execution");
-    e.pregrasp_backoff_m = j.value("pregrasp_backoff_m", e.pregrasp_backoff_m);
-    e.preshape_fraction = j.value("preshape_fraction", e.preshape_fraction);
-    e.approach_time_s = j.value("approach_time_s", e.approach_time_s);
-    e.close_time_s = j.value("close_time_s", e.close_time_s);
-    e.squeeze_rad = j.value("squeeze_rad", e.squeeze_rad);
-    e.lift_height_m = j.value("lift_height_m", e.lift_height_m);
-    e.lift_time_s = j.value("lift_time_s", e.lift_time_s);
-    e.hold_time_s = j.value("hold_time_s", e.hold_time_s);
-    e.success_height_m = j.value("success_height_m", e.success_height_m);
-    e.max_object_speed_m_s = j.value("max_object_speed_m_s", e.max_object_speed_m_s);
-  } catch (const nlohmann::json::exception& ex) {
-    throw InputError(fmt::format("{}: no suite.execution settings: {}", file.string(), ex.what()));
-  }
-  return e;
-}
 
 /// The records asked for, in the order asked; by default the first trial of
 /// each failure mode in file order.
@@ -104,15 +58,10 @@ std::vector<const nlohmann::json*> select_trials(const std::vector<nlohmann::jso
 
 int run_judge_vis(const JudgeVisArgs& a) {
   const fs::path dir(a.run_dir);
-  if (!fs::is_directory(dir)) throw InputError(fmt::format("{}: no such folder", a.run_dir));
   const fs::path file = dir / "trials.jsonl";
-  if (!fs::exists(file)) {
-    throw InputError(
-        fmt::format("{}: no trials.jsonl (not the folder of a finished run)", dir.string()));
-  }
-  const std::vector<nlohmann::json> records = read_trials(file);
+  const std::vector<nlohmann::json> records = read_result_folder(dir).trials;
   const auto chosen = select_trials(records, a.trials, file);
-  const ExecutionConfig execution = run_execution(dir);
+  const ExecutionConfig execution = read_run_execution(dir);
   const fs::path out = a.out.empty() ? dir / "judge_vis" : fs::path(a.out);
   RgbdRenderer renderer;
   for (const nlohmann::json* r : chosen) {

@@ -25,6 +25,7 @@
 #include "common/setting_overrides.h"
 #include "eval/cli/verbs.h"
 #include "eval/harness/grasp_method.h"
+#include "eval/harness/mpi_trial_pool.h"
 #include "eval/harness/output_folder.h"
 #include "eval/harness/partial_results.h"
 #include "eval/harness/result_report.h"
@@ -50,6 +51,7 @@ struct RunArgs {
   std::string shard;
   std::string db;
   std::vector<std::string> overrides;
+  bool mpi = false;
 };
 
 /// Set by the first SIGINT: workers finish the trials in hand and stop. A
@@ -147,6 +149,18 @@ StoredRunStart stored_run_start(const SuiteSpec& suite, const std::string& metho
   return s;
 }
 
+/// Who ran what in an MPI run: {"ranks", "trials_per_rank"} (rank 0's share:
+/// the trials run here that no worker sent).
+nlohmann::json mpi_summary(const MpiTrialDispatcher& d, const std::vector<TrialResult>& results,
+                           std::size_t resumed) {
+  std::vector<std::size_t> per_rank = d.trials_per_rank();
+  std::size_t ran = 0, remote = 0;
+  for (const auto& r : results) ran += !r.trial.id.empty();
+  for (std::size_t n : per_rank) remote += n;
+  per_rank[0] = ran - resumed - remote;
+  return {{"ranks", per_rank.size()}, {"trials_per_rank", per_rank}};
+}
+
 /// Sets the command line's overrides for every config read after this, and
 /// refuses those that would set nothing: a scene set the suite does not use,
 /// method settings of a method that has none.
@@ -172,7 +186,26 @@ void check_override_targets(const SuiteSpec& suite, const std::string& method,
   }
 }
 
-int run_suite(const RunArgs& a) {
+int run_suite(const RunArgs& a, MpiSession* mpi);
+
+/// Under `--mpi`: every rank runs run_suite; an error on one rank ends the
+/// job (MPI_Abort), since the others would wait for it forever.
+int run_suite_in_job(const RunArgs& a) {
+  if (!a.mpi) return run_suite(a, nullptr);
+  MpiSession mpi;
+  const std::string who = mpi.rank() == 0 ? "" : fmt::format("rank {}: ", mpi.rank());
+  try {
+    return run_suite(a, &mpi);
+  } catch (const InputError& e) {
+    fmt::print(stderr, "{}error: {}\n", who, e.what());
+    mpi.abort(2);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}internal error: {}\n", who, e.what());
+    mpi.abort(1);
+  }
+}
+
+int run_suite(const RunArgs& a, MpiSession* mpi) {
   // A missing asset is bad input, reported before any trial runs.
   require_project_file("assets/shadow_hand.xml", "Shadow hand model");
   use_overrides(a.overrides);
@@ -198,6 +231,13 @@ int run_suite(const RunArgs& a) {
   // `dffeval merge` needs to know which part.
   nlohmann::json shard_summary = nlohmann::json::object();
   if (shard) shard_summary = {{"shard", shard->to_json()}, {"trials_in_suite", all_trials.size()}};
+  if (mpi && mpi->rank() > 0) {
+    // A worker: trials from rank 0, records back to it; rank 0 writes.
+    MpiTrialChannel channel;
+    const std::size_t ran = serve_trials(suite, trials, method, channel);
+    fmt::print(stderr, "rank {}: ran {} trial(s)\n", mpi->rank(), ran);
+    return 0;
+  }
   const OutputFolder folder(out);  // locked until the run ends
   StoreEntry stored(a.db, stored_run_start(suite, method, print, out, shard, trials.size()));
 
@@ -206,6 +246,11 @@ int run_suite(const RunArgs& a) {
   opt.jobs = a.jobs;
   opt.progress = !a.quiet;
   opt.stop = &g_interrupted;
+  std::optional<MpiTrialDispatcher> dispatcher;
+  if (mpi) {
+    dispatcher.emplace(*mpi);
+    opt.remote = &*dispatcher;
+  }
   const fs::path partial_path = out / "trials.partial.jsonl";
   ResumedRecords resumed;
   PartialResultsFile partial = a.resume ? PartialResultsFile::resume(partial_path, print, resumed)
@@ -220,11 +265,13 @@ int run_suite(const RunArgs& a) {
     fmt::print(stderr, "resume: running again {} trial(s) that ended in an error (first: {})\n",
                resumed.rerun_errors.size(), resumed.rerun_errors.front());
   }
-  fmt::print(stderr, "suite {} ({} trials{}), method {}{}, seed {}, {} job(s) -> {}\n", suite.name,
-             trials.size(),
+  fmt::print(stderr, "suite {} ({} trials{}), method {}{}, seed {}, {} job(s){} -> {}\n",
+             suite.name, trials.size(),
              shard ? fmt::format(": shard {} of {}", shard->label(), all_trials.size()) : "",
              method, info.uses_ground_truth ? " [PRIVILEGED: reads ground truth]" : "", suite.seed,
-             a.jobs, out.string());
+             a.jobs, mpi ? fmt::format(" + {} MPI worker rank(s)", mpi->size() - 1) : "",
+             out.string());
+  const std::size_t resumed_count = opt.resumed.size();
   const auto t0 = std::chrono::steady_clock::now();
   std::signal(SIGINT, on_sigint);
   std::vector<TrialResult> results;
@@ -240,6 +287,7 @@ int run_suite(const RunArgs& a) {
   }
   std::signal(SIGINT, SIG_DFL);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (dispatcher) shard_summary["mpi"] = mpi_summary(*dispatcher, results, resumed_count);
   if (g_interrupted) {
     std::vector<TrialResult> finished;
     for (auto& r : results)
@@ -311,7 +359,11 @@ Verb add_run_verb(CLI::App& app) {
   app.add_option("--shard", run.shard,
                  "K/N: run only shard K of N (trials K-1, K-1+N, ...); `dffeval merge` joins them");
 
-  return {&app, [args] { return run_suite(*args); }};
+  app.add_flag("--mpi", run.mpi,
+               "under `mpirun -n P`: rank 0 writes the results and serves trials to ranks "
+               "1..P-1 (same records as one process)");
+
+  return {&app, [args] { return run_suite_in_job(*args); }};
 }
 
 }  // namespace dffeval

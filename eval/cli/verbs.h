@@ -29,5 +29,6 @@ Verb add_compare_verb(CLI::App& app);
 Verb add_judge_vis_verb(CLI::App& app);
 Verb add_merge_verb(CLI::App& app);
 Verb add_runs_verb(CLI::App& app);
+Verb add_report_verb(CLI::App& app);
 
 }  // namespace dffeval

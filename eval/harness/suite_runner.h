@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,29 @@
 #include "eval/harness/trial_runner.h"
 
 namespace dffeval {
+
+/// Trials run by other processes (the ranks of an MPI run,
+/// eval/harness/mpi_trial_pool.h). run_trials calls serve() on a thread of
+/// its own, beside its local workers, all taking from one queue.
+class RemoteWorkers {
+ public:
+  virtual ~RemoteWorkers() = default;
+  /// Hands out the indices `take` gives (into run_trials' `trials`) to the
+  /// remote workers as they ask, passes each record they send back to
+  /// `finished`, and returns once `take` is exhausted and every remote
+  /// worker has been told to stop.
+  virtual void serve(const std::function<std::optional<std::size_t>()>& take,
+                     const std::function<void(std::size_t, const nlohmann::json&)>& finished) = 0;
+};
+
+/// The worker's end of RemoteWorkers, in the other process.
+class TrialChannel {
+ public:
+  virtual ~TrialChannel() = default;
+  /// Sends the record of trial `index` (none on the first call: nullptr)
+  /// and returns the index of the next trial to run, or nullopt to stop.
+  virtual std::optional<std::size_t> exchange(std::size_t index, const nlohmann::json* record) = 0;
+};
 
 struct RunOptions {
   std::string method;
@@ -27,6 +51,8 @@ struct RunOptions {
   /// When set (e.g. by SIGINT), workers finish the trial in hand and take no
   /// new one; the trials not run are left default (empty id) in the result.
   const std::atomic<bool>* stop = nullptr;
+  /// Other processes that take trials too (null: this process runs all).
+  RemoteWorkers* remote = nullptr;
 };
 
 /// Runs every trial; a trial that throws is recorded as failed with mode
@@ -37,6 +63,14 @@ struct RunOptions {
 /// a table of failed trials.
 std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Trial>& trials,
                                     const RunOptions& options);
+
+/// The worker side of a distributed run: builds the world, scene sets,
+/// demonstrations and method for every trial of `trials` (bad input throws,
+/// as in run_trials), then runs the trials `channel` hands out, one at a
+/// time, and sends back their records, until it says stop. Returns how many
+/// trials it ran.
+std::size_t serve_trials(const SuiteSpec& suite, const std::vector<Trial>& trials,
+                         const std::string& method, TrialChannel& channel);
 
 /// A TrialResult from a record of trials.jsonl (for resumed runs).
 TrialResult trial_result_from_record(const Trial& trial, const nlohmann::json& record);

@@ -291,6 +291,8 @@ RgbImage views_grid(const Observation& obs, const nlohmann::json& record, const 
     const auto [green, red] = draw_contacts(&img, view, pic->contacts, demo_pairs);
     pic->green_markers += green;
     pic->red_markers += red;
+    pic->marked_views.push_back(img);
+    pic->markers_per_view.push_back(green + red);
     draw_legend(&img,
                 {fmt::format("{}  {}", record_id(record), view.name),
                  "task " + record.at("task").get<std::string>(),

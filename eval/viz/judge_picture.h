@@ -27,6 +27,10 @@ struct JudgePicture {
   /// part) pair the demonstration has, red for one it has not.
   int green_markers = 0;
   int red_markers = 0;
+  /// Each camera's view, zoomed, with the contact markers but no legend (a
+  /// report's gallery shows one), and the markers drawn in each.
+  std::vector<RgbImage> marked_views;
+  std::vector<int> markers_per_view;
   /// The replay's hand-object contacts at the end of closing (empty for a
   /// trial without a grasp).
   std::vector<ContactPoint> contacts;

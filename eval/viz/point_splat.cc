@@ -347,6 +347,37 @@ void write_png(const std::filesystem::path& file, const RgbImage& image) {
   }
 }
 
+std::vector<std::uint8_t> encode_png(const RgbImage& image) {
+  std::vector<std::uint8_t> bytes;
+  auto append = [](void* context, void* data, int size) {
+    auto* out = static_cast<std::vector<std::uint8_t>*>(context);
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    out->insert(out->end(), p, p + size);
+  };
+  if (image.width <= 0 || image.height <= 0 ||
+      !stbi_write_png_to_func(append, &bytes, image.width, image.height, 3, image.rgb.data(),
+                              image.width * 3)) {
+    throw std::runtime_error("cannot encode an empty image as PNG");
+  }
+  return bytes;
+}
+
+RgbImage shrunk(const RgbImage& image, int max_width_px) {
+  if (max_width_px <= 0 || image.width <= max_width_px) return image;
+  const int f = (image.width + max_width_px - 1) / max_width_px;
+  RgbImage out(image.width / f, std::max(1, image.height / f));
+  for (int v = 0; v < out.height; ++v) {
+    for (int u = 0; u < out.width; ++u) {
+      Eigen::Vector3f sum = Eigen::Vector3f::Zero();
+      int n = 0;
+      for (int dv = 0; dv < f && v * f + dv < image.height; ++dv, ++n)
+        for (int du = 0; du < f; ++du) sum += image.at(u * f + du, v * f + dv);
+      out.set(u, v, sum / static_cast<float>(n * f));
+    }
+  }
+  return out;
+}
+
 void write_ply(const std::filesystem::path& file, const std::vector<Eigen::Vector3d>& p_W,
                const std::vector<Eigen::Vector3f>& rgb) {
   if (rgb.size() != p_W.size()) {

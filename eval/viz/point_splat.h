@@ -122,6 +122,16 @@ RgbImage colour_bar(int width, int height, Eigen::Vector3f (*ramp)(float),
 /// std::runtime_error if the file cannot be written.
 void write_png(const std::filesystem::path& file, const RgbImage& image);
 
+/// The 8-bit RGB PNG file's bytes, for embedding (an HTML report's data
+/// URIs). Throws std::runtime_error for an empty image.
+std::vector<std::uint8_t> encode_png(const RgbImage& image);
+
+/// `image` shrunk by the smallest whole factor that makes it at most
+/// `max_width_px` wide, each pixel the mean of its factor x factor block (a
+/// box filter: thin lines fade rather than vanish); `image` itself when it is
+/// narrow enough.
+RgbImage shrunk(const RgbImage& image, int max_width_px);
+
 /// Writes an ASCII PLY with vertices x y z (float, metres) and red green blue
 /// (uchar). `rgb` holds RGB in [0, 1], one per point. Creates the parent
 /// folder; throws std::invalid_argument on a count mismatch,

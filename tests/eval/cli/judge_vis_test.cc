@@ -104,7 +104,7 @@ TEST(JudgeVisVerb, MissingFolderOrUnknownTrialIsExitCode2) {
   // A folder that is not a run's.
   r = run_dffeval("judge-vis " + missing.parent_path().string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_TRUE(contains(r.output, "no trials.jsonl")) << r.output;
+  EXPECT_TRUE(contains(r.output, "summary.json: no such file")) << r.output;
   EXPECT_EQ(run_dffeval("judge-vis").exit_code, 2);
 }
 

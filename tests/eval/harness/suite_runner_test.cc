@@ -88,6 +88,55 @@ TEST(SuiteRunner, OneOrTwoJobsGiveTheSameRecordsInTrialOrder) {
   }
 }
 
+/// RemoteWorkers and TrialChannel joined in one process: serve() runs
+/// serve_trials() on a thread of its own, talking through a mailbox, as an
+/// MPI worker rank would (eval/harness/mpi_trial_pool.h).
+class InProcessWorker : public RemoteWorkers, public TrialChannel {
+ public:
+  InProcessWorker(const SuiteSpec& suite, const std::vector<Trial>& trials)
+      : suite_(suite), trials_(trials) {}
+
+  void serve(const std::function<std::optional<std::size_t>()>& take,
+             const std::function<void(std::size_t, const nlohmann::json&)>& finished) override {
+    take_ = &take;
+    finished_ = &finished;
+    ran_ = serve_trials(suite_, trials_, "heuristic", *this);
+  }
+  std::optional<std::size_t> exchange(std::size_t index, const nlohmann::json* record) override {
+    if (record) (*finished_)(index, *record);
+    return (*take_)();
+  }
+  std::size_t ran() const { return ran_; }
+
+ private:
+  const SuiteSpec& suite_;
+  const std::vector<Trial>& trials_;
+  const std::function<std::optional<std::size_t>()>* take_ = nullptr;
+  const std::function<void(std::size_t, const nlohmann::json&)>* finished_ = nullptr;
+  std::size_t ran_ = 0;
+};
+
+TEST(SuiteRunner, ARemoteWorkerGivesTheSameRecordsAsOneProcess) {
+  TinySuite t = tiny_suite("remote");
+  // 12 trials: time for the remote worker to get ready (it builds its world
+  // and scene sets after the local one) while trials are left.
+  t.suite.trials = 3;
+  t.trials = expand_trials(t.suite);
+  const auto one = run_trials(t.suite, t.trials, options("heuristic", 1));
+  InProcessWorker remote(t.suite, t.trials);
+  RunOptions o = options("heuristic", 1);
+  o.remote = &remote;
+  const auto shared = run_trials(t.suite, t.trials, o);
+  ASSERT_EQ(shared.size(), t.trials.size());
+  EXPECT_GT(remote.ran(), 0u) << "the remote worker ran none";
+  for (std::size_t i = 0; i < t.trials.size(); ++i) {
+    EXPECT_EQ(shared[i].trial.id, t.trials[i].id);
+    EXPECT_EQ(shared[i].failure_mode, one[i].failure_mode) << t.trials[i].id;
+    EXPECT_EQ(without_timings(shared[i].record).dump(), without_timings(one[i].record).dump())
+        << t.trials[i].id;
+  }
+}
+
 TEST(SuiteRunner, PartialFileHoldsEveryFinishedTrial) {
   const TinySuite t = tiny_suite("partial");
   RunOptions o = options("oracle-pose", 2);

@@ -115,6 +115,13 @@ TEST(JudgePicture, ContactsOfAGroupTheDemoDidNotUseAreRed) {
   // Every contact projects into every view here: 4 markers each.
   EXPECT_EQ(pic.red_markers, 4 * thumb);
   EXPECT_EQ(pic.green_markers + pic.red_markers, 4 * static_cast<int>(pic.contacts.size()));
+  // Each view also on its own (the report's gallery), with its own count.
+  ASSERT_EQ(pic.marked_views.size(), 4u);
+  ASSERT_EQ(pic.markers_per_view.size(), 4u);
+  int per_view = 0;
+  for (int n : pic.markers_per_view) per_view += n;
+  EXPECT_EQ(per_view, pic.green_markers + pic.red_markers);
+  EXPECT_EQ(pic.marked_views[0].width * 2, pic.image.width - 8);  // two views, an 8 px gap
 }
 
 TEST(JudgePicture, FileNameIsFailureModeAndIdWithoutSlashes) {

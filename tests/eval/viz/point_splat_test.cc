@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -109,6 +110,32 @@ TEST(PointSplat, TextAndStacking) {
   draw_text(&t, 2, 2, "Ab1", Eigen::Vector3f::Zero(), 2);
   EXPECT_EQ(text_width_px("Ab1", 2), 34);
   EXPECT_FALSE(is_white(t.at(2 + 2 * 2, 2)));  // top bar of the 'A'
+}
+
+TEST(PointSplat, ShrunkAveragesBlocksAndKeepsNarrowImages) {
+  RgbImage img(7, 4, Eigen::Vector3f::Zero());
+  for (int v = 0; v < 4; ++v) img.set(0, v, Eigen::Vector3f::Ones());  // a white column
+  const RgbImage half = shrunk(img, 4);  // factor 2: 3 x 2, the 7th column dropped
+  EXPECT_EQ(half.width, 3);
+  EXPECT_EQ(half.height, 2);
+  EXPECT_NEAR(half.at(0, 0).x(), 0.5f, 1.0f / 255);
+  EXPECT_NEAR(half.at(1, 1).x(), 0.0f, 1e-6);
+  EXPECT_EQ(shrunk(img, 7).rgb, img.rgb);
+  EXPECT_EQ(shrunk(img, 3).width, 2);  // factor 3
+}
+
+TEST(PointSplat, EncodePngGivesTheBytesWritePngWrites) {
+  RgbImage img(5, 3, Eigen::Vector3f(0.2f, 0.4f, 0.6f));
+  const std::vector<std::uint8_t> bytes = encode_png(img);
+  ASSERT_GT(bytes.size(), 8u);
+  EXPECT_EQ(bytes[0], 0x89);
+  EXPECT_EQ(std::string(bytes.begin() + 1, bytes.begin() + 4), "PNG");
+  const auto file = fixtures::fresh_temp_dir("encode_png") / "x.png";
+  write_png(file, img);
+  std::ifstream in(file, std::ios::binary);
+  const std::vector<std::uint8_t> written{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_EQ(written, bytes);
+  EXPECT_THROW(encode_png(RgbImage()), std::runtime_error);
 }
 
 TEST(Ply, RoundTripKeepsCountPositionsAndColours) {
