@@ -3,6 +3,7 @@
 # need. Run as root (or with sudo) on a fresh machine; safe to run again.
 # chromium: the HTML report's test opens the report in headless Chromium.
 # OpenMPI: `mpirun -n P dffeval --mpi` (optional at build time, tested here).
+# ffmpeg: `dffeval --record` encodes each trial's video with the program.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -19,4 +20,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libgtest-dev libgmock-dev libbenchmark-dev \
   clang-format \
   chromium fonts-dejavu-core \
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin \
+  ffmpeg

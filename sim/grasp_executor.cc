@@ -135,7 +135,7 @@ double hand_penetration_m(const World& w, const mjData* d, int other_body,
 }
 
 ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
-                              const ExecutionConfig& cfg) {
+                              const ExecutionConfig& cfg, const StepObserver& after_step) {
   const auto t_start = std::chrono::steady_clock::now();
   const mjModel* m = world.model();
   ExecutionResult r;
@@ -166,6 +166,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     world.compensate_hand_gravity(d);
     mj_step(m, d);
     r.sim_time_s += dt;
+    if (after_step) after_step(*d);
     // A reset state is finite and at rest: without this check an exploding
     // simulation read as a slip.
     r.detail = divergence_warning(d);

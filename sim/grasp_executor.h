@@ -5,6 +5,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -78,11 +79,16 @@ struct ExecutionResult {
   nlohmann::json to_json() const;
 };
 
+/// Called after each physics step of an execution with the state (a video's
+/// frames); it must not change the state.
+using StepObserver = std::function<void(const mjData& d)>;
+
 /// Runs a grasp on the world's target, starting from `d` (settled, hand
 /// parked; it is modified). Never throws for an unstable simulation: that is
-/// a kSimError result.
+/// a kSimError result. `after_step`, when set, sees every step.
 ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
-                              const ExecutionConfig& config = {});
+                              const ExecutionConfig& config = {},
+                              const StepObserver& after_step = {});
 
 /// Deepest penetration (metres, >= 0) between hand geoms and the bodies
 /// selected by `other` (a body id, or -1 for the table geom), at the state d.

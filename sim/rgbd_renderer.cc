@@ -1,5 +1,6 @@
 #include "sim/rgbd_renderer.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <stdexcept>
@@ -67,6 +68,41 @@ void RgbdRenderer::bind_world(const World& world) {
   scene_.flags[mjRND_SKYBOX] = 0;
   has_context_ = true;
   bound_world_ = world.serial();
+}
+
+CameraView RgbdRenderer::render_colour(const World& world, mjData* d, std::size_t camera) {
+  const auto& cams = world.scene().cameras;
+  if (camera >= cams.size())
+    throw std::out_of_range("render_colour: camera " + std::to_string(camera) + " of " +
+                            std::to_string(cams.size()));
+  gl_.make_current();
+  bind_world(world);
+  mjvOption opt;
+  mjv_defaultOption(&opt);
+  const auto& placement = cams[camera];
+  const int W = placement.width, H = placement.height;
+  mjvCamera cam;
+  mjv_defaultCamera(&cam);
+  cam.type = mjCAMERA_FIXED;
+  cam.fixedcamid = world.camera_ids()[camera];
+  const mjrRect viewport = {0, 0, W, H};
+  std::vector<unsigned char> rgb_flipped(static_cast<std::size_t>(W) * H * 3);
+  scene_.flags[mjRND_SEGMENT] = 0;
+  scene_.flags[mjRND_IDCOLOR] = 0;
+  mjv_updateScene(world.model(), d, &opt, nullptr, &cam, mjCAT_ALL, &scene_);
+  mjr_render(viewport, &scene_, &context_);
+  mjr_readPixels(rgb_flipped.data(), nullptr, viewport, &context_);
+  CameraView view;
+  view.name = placement.name;
+  view.width = W;
+  view.height = H;
+  view.K = camera_intrinsics(placement.fovy_deg, W, H);
+  view.X_WC = placement.X_WC;
+  view.rgb.resize(rgb_flipped.size());
+  for (int v = 0; v < H; ++v)  // OpenGL rows run bottom-up
+    std::copy_n(&rgb_flipped[static_cast<std::size_t>(H - 1 - v) * W * 3], W * 3,
+                &view.rgb[static_cast<std::size_t>(v) * W * 3]);
+  return view;
 }
 
 RenderedViews RgbdRenderer::render(const World& world, mjData* d, bool with_segmentation) {

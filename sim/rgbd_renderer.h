@@ -35,6 +35,10 @@ class RgbdRenderer {
   /// Renders every camera of the world at state `d` (after mj_forward).
   RenderedViews render(const World& world, mjData* d, bool with_segmentation = false);
 
+  /// Colour only, one camera (frames of a video): the view without depth.
+  /// Throws std::out_of_range for a camera the scene does not have.
+  CameraView render_colour(const World& world, mjData* d, std::size_t camera);
+
   const std::string& gl_backend() const { return gl_.backend(); }
 
  private:

@@ -21,6 +21,7 @@
 #include "eval/harness/result_folder.h"
 #include "eval/viz/html_report.h"
 #include "eval/viz/judge_picture.h"
+#include "eval/viz/trial_replay.h"
 #include "sim/rgbd_renderer.h"
 
 namespace dffeval {
@@ -64,7 +65,7 @@ std::vector<std::uint8_t> thumbnail(const JudgePicture& pic) {
       shrunk(pic.marked_views[best - pic.markers_per_view.begin()], kThumbnailWidthPx));
 }
 
-void add_gallery(ReportContent* c, const std::string& scope) {
+void add_gallery(ReportContent* c, const std::string& scope, const fs::path& report) {
   if (scope == "none") return;
   std::vector<std::pair<std::size_t, std::size_t>> chosen;
   for (std::size_t r = 0; r < c->runs.size(); ++r)
@@ -78,8 +79,11 @@ void add_gallery(ReportContent* c, const std::string& scope) {
   int missing = 0;
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     const auto [r, t] = chosen[i];
-    GalleryPicture g{r, t, {}, {}};
+    GalleryPicture g{r, t, {}, {}, {}};
     const nlohmann::json& record = c->runs[r].trials[t];
+    const fs::path video = c->runs[r].dir / "videos" / trial_file_name(record, ".mp4");
+    if (fs::is_regular_file(video))
+      g.video_href = fs::relative(fs::absolute(video), fs::absolute(report).parent_path()).string();
     try {
       const JudgePicture pic = make_judge_picture(record, execution[r], renderer);
       g.png = thumbnail(pic);
@@ -116,7 +120,7 @@ int run_report(const ReportArgs& a) {
   c.gallery_scope = a.gallery == "all"        ? "every trial"
                     : a.gallery == "failures" ? "the trials with a failure mode"
                                               : "off (--gallery none)";
-  add_gallery(&c, a.gallery);
+  add_gallery(&c, a.gallery, out);
   const nlohmann::json prov = provenance();
   c.generated_by = fmt::format("dffeval {} at {} UTC", prov.value("git_commit", std::string("?")),
                                prov.value("time_utc", std::string("?")));

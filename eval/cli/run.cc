@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -33,6 +34,8 @@
 #include "eval/harness/suite.h"
 #include "eval/harness/suite_runner.h"
 #include "eval/harness/trial_shard.h"
+#include "eval/viz/trial_replay.h"
+#include "eval/viz/trial_video.h"
 
 namespace dffeval {
 namespace {
@@ -52,6 +55,7 @@ struct RunArgs {
   std::string db;
   std::vector<std::string> overrides;
   bool mpi = false;
+  std::string record = "none";
 };
 
 /// Set by the first SIGINT: workers finish the trials in hand and stop. A
@@ -149,6 +153,50 @@ StoredRunStart stored_run_start(const SuiteSpec& suite, const std::string& metho
   return s;
 }
 
+/// Videos of the trials `which` asks for ("failures": a failure mode other
+/// than none; "all"), into OUT/videos/ID.mp4, made on the worker's thread
+/// with a renderer of its own. A video that fails costs a warning, not the
+/// trial. Counts and seconds are summed for the summary.
+class VideoRecorder {
+ public:
+  VideoRecorder(std::string which, ExecutionConfig execution, fs::path folder)
+      : which_(std::move(which)), execution_(execution), folder_(std::move(folder)) {}
+
+  std::function<TrialHook()> hook_factory() {
+    return [this] {
+      auto renderer = std::make_shared<std::unique_ptr<RgbdRenderer>>();
+      return TrialHook([this, renderer](const TrialResult& r) {
+        if (which_ == "failures" && r.failure_mode == "none") return;
+        try {
+          if (!*renderer) *renderer = std::make_unique<RgbdRenderer>();
+          const TrialVideo v = record_trial_video(r.record, execution_, **renderer,
+                                                  folder_ / trial_file_name(r.record, ".mp4"));
+          std::lock_guard<std::mutex> lock(mutex_);
+          ++videos_;
+          frames_ += v.frames;
+          seconds_ += v.wall_time_s;
+        } catch (const std::exception& e) {
+          fmt::print(stderr, "warning: no video of {}: {}\n", r.trial.id, e.what());
+        }
+      });
+    };
+  }
+  nlohmann::json summary() const {
+    return {{"which", which_},         {"folder", folder_.filename().string()},
+            {"videos", videos_},       {"frames", frames_},
+            {"wall_time_s", seconds_}, {"mean_wall_time_s", videos_ ? seconds_ / videos_ : 0.0}};
+  }
+
+ private:
+  std::string which_;
+  ExecutionConfig execution_;
+  fs::path folder_;
+  std::mutex mutex_;
+  int videos_ = 0;
+  long frames_ = 0;
+  double seconds_ = 0.0;
+};
+
 /// Who ran what in an MPI run: {"ranks", "trials_per_rank"} (rank 0's share:
 /// the trials run here that no worker sent).
 nlohmann::json mpi_summary(const MpiTrialDispatcher& d, const std::vector<TrialResult>& results,
@@ -186,6 +234,45 @@ void check_override_targets(const SuiteSpec& suite, const std::string& method,
   }
 }
 
+/// Writes the run's files once its trials ended: a summary of the finished
+/// trials marked incomplete after an interrupt (exit 130), else every file,
+/// the partial file removed (exit 0); the store row closed either way.
+int write_run(const RunArgs& a, const SuiteSpec& suite, const std::string& method,
+              std::size_t planned, std::vector<TrialResult>& results, double wall,
+              const nlohmann::json& extra_summary, StoreEntry& stored, const fs::path& out) {
+  if (g_interrupted) {
+    std::vector<TrialResult> finished;
+    for (auto& r : results)
+      if (!r.trial.id.empty()) finished.push_back(std::move(r));
+    nlohmann::json extra = extra_summary;
+    extra["incomplete"] = true;
+    extra["trials_planned"] = planned;
+    write_results(out, suite, method, finished, wall, extra);
+    stored.end(finished, "interrupted");
+    fmt::print(stderr,
+               "interrupted: {} of {} trials done; summary of those (marked incomplete) in {}\n"
+               "resume with: {}\n",
+               finished.size(), planned, (out / "summary.json").string(),
+               resume_command(a, suite, method, out));
+    return 130;
+  }
+  try {
+    write_results(out, suite, method, results, wall, extra_summary);
+  } catch (const std::exception& e) {
+    stored.end(results, "failed", e.what());  // the store keeps the trials
+    throw;
+  }
+  fs::remove(out / "trials.partial.jsonl");
+  stored.end(results, "finished");
+  std::ifstream table(out / "table.md");
+  std::cout << table.rdbuf() << "\n";
+  fmt::print(stderr,
+             "wrote {}/{{summary.json,trials.jsonl,table.md,table.csv,resolved_config.json}} in "
+             "{:.1f} s\n",
+             out.string(), wall);
+  return 0;
+}
+
 int run_suite(const RunArgs& a, MpiSession* mpi);
 
 /// Under `--mpi`: every rank runs run_suite; an error on one rank ends the
@@ -208,6 +295,9 @@ int run_suite_in_job(const RunArgs& a) {
 int run_suite(const RunArgs& a, MpiSession* mpi) {
   // A missing asset is bad input, reported before any trial runs.
   require_project_file("assets/shadow_hand.xml", "Shadow hand model");
+  if (a.record != "none" && !ffmpeg_available())
+    throw InputError(
+        "--record needs the ffmpeg program on the PATH (Debian: apt-get install ffmpeg)");
   use_overrides(a.overrides);
   std::optional<TrialShard> shard;
   if (!a.shard.empty()) shard = parse_trial_shard(a.shard);
@@ -229,8 +319,8 @@ int run_suite(const RunArgs& a, MpiSession* mpi) {
                                  a.shard, suite.name, all_trials.size(), all_trials.size()));
   // A shard's summary says so: its rates are of a part of the suite, and
   // `dffeval merge` needs to know which part.
-  nlohmann::json shard_summary = nlohmann::json::object();
-  if (shard) shard_summary = {{"shard", shard->to_json()}, {"trials_in_suite", all_trials.size()}};
+  nlohmann::json extra_summary = nlohmann::json::object();
+  if (shard) extra_summary = {{"shard", shard->to_json()}, {"trials_in_suite", all_trials.size()}};
   if (mpi && mpi->rank() > 0) {
     // A worker: trials from rank 0, records back to it; rank 0 writes.
     MpiTrialChannel channel;
@@ -246,6 +336,15 @@ int run_suite(const RunArgs& a, MpiSession* mpi) {
   opt.jobs = a.jobs;
   opt.progress = !a.quiet;
   opt.stop = &g_interrupted;
+  std::optional<VideoRecorder> videos;
+  if (a.record != "none") {
+    if (!ffmpeg_available())
+      throw InputError(
+          "--record needs the ffmpeg program on the PATH (Debian: apt-get install "
+          "ffmpeg)");
+    videos.emplace(a.record, suite.execution, out / "videos");
+    opt.per_worker_hook = videos->hook_factory();
+  }
   std::optional<MpiTrialDispatcher> dispatcher;
   if (mpi) {
     dispatcher.emplace(*mpi);
@@ -287,38 +386,9 @@ int run_suite(const RunArgs& a, MpiSession* mpi) {
   }
   std::signal(SIGINT, SIG_DFL);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (dispatcher) shard_summary["mpi"] = mpi_summary(*dispatcher, results, resumed_count);
-  if (g_interrupted) {
-    std::vector<TrialResult> finished;
-    for (auto& r : results)
-      if (!r.trial.id.empty()) finished.push_back(std::move(r));
-    nlohmann::json extra = shard_summary;
-    extra["incomplete"] = true;
-    extra["trials_planned"] = trials.size();
-    write_results(out, suite, method, finished, wall, extra);
-    stored.end(finished, "interrupted");
-    fmt::print(stderr,
-               "interrupted: {} of {} trials done; summary of those (marked incomplete) in {}\n"
-               "resume with: {}\n",
-               finished.size(), trials.size(), (out / "summary.json").string(),
-               resume_command(a, suite, method, out));
-    return 130;
-  }
-  try {
-    write_results(out, suite, method, results, wall, shard_summary);
-  } catch (const std::exception& e) {
-    stored.end(results, "failed", e.what());  // the store keeps the trials
-    throw;
-  }
-  fs::remove(partial_path);
-  stored.end(results, "finished");
-  std::ifstream table(out / "table.md");
-  std::cout << table.rdbuf() << "\n";
-  fmt::print(stderr,
-             "wrote {}/{{summary.json,trials.jsonl,table.md,table.csv,resolved_config.json}} in "
-             "{:.1f} s\n",
-             out.string(), wall);
-  return 0;
+  if (dispatcher) extra_summary["mpi"] = mpi_summary(*dispatcher, results, resumed_count);
+  if (videos) extra_summary["videos"] = videos->summary();
+  return write_run(a, suite, method, trials.size(), results, wall, extra_summary, stored, out);
 }
 
 }  // namespace
@@ -359,6 +429,11 @@ Verb add_run_verb(CLI::App& app) {
   app.add_option("--shard", run.shard,
                  "K/N: run only shard K of N (trials K-1, K-1+N, ...); `dffeval merge` joins them");
 
+  app.add_option("--record", run.record,
+                 "an MP4 per trial in OUT/videos (needs ffmpeg): failures (a failure mode other "
+                 "than none), all, none")
+      ->check(CLI::IsMember({"none", "failures", "all"}))
+      ->capture_default_str();
   app.add_flag("--mpi", run.mpi,
                "under `mpirun -n P`: rank 0 writes the results and serves trials to ranks "
                "1..P-1 (same records as one process)");

@@ -151,8 +151,10 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
     return pending[n];
   };
   auto worker = [&](std::unique_ptr<TrialRunner> runner) {
+    const TrialHook hook = options.per_worker_hook ? options.per_worker_hook() : TrialHook();
     while (const auto position = take()) {
       TrialResult r = run_guarded(runner, suite, method, options.method, trials[*position]);
+      if (hook) hook(r);
       std::lock_guard<std::mutex> lock(mutex);
       finish(*position, std::move(r));
     }
@@ -176,9 +178,12 @@ std::vector<TrialResult> run_trials(const SuiteSpec& suite, const std::vector<Tr
   if (options.remote) {  // even with nothing pending: it tells the workers to stop
     threads.emplace_back([&] {
       try {
+        const TrialHook hook = options.per_worker_hook ? options.per_worker_hook() : TrialHook();
         options.remote->serve(take, [&](std::size_t position, const nlohmann::json& record) {
+          TrialResult r = trial_result_from_record(trials[position], record);
+          if (hook) hook(r);
           std::lock_guard<std::mutex> lock(mutex);
-          finish(position, trial_result_from_record(trials[position], record));
+          finish(position, std::move(r));
         });
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);

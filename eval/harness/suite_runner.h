@@ -39,6 +39,10 @@ class TrialChannel {
   virtual std::optional<std::size_t> exchange(std::size_t index, const nlohmann::json* record) = 0;
 };
 
+/// Something done with each finished trial on the thread that has it (a
+/// video of it), before it is kept.
+using TrialHook = std::function<void(const TrialResult&)>;
+
 struct RunOptions {
   std::string method;
   int jobs = 1;
@@ -53,6 +57,10 @@ struct RunOptions {
   const std::atomic<bool>* stop = nullptr;
   /// Other processes that take trials too (null: this process runs all).
   RemoteWorkers* remote = nullptr;
+  /// Called once by each worker thread (and the thread serving `remote`)
+  /// for the hook it then calls on every trial it finishes; what the hook
+  /// owns (a renderer) lives and dies on that thread. Empty: no hook.
+  std::function<TrialHook()> per_worker_hook;
 };
 
 /// Runs every trial; a trial that throws is recorded as failed with mode

@@ -292,11 +292,14 @@ std::string gallery_section(const ReportContent& c) {
       out += fmt::format("<img alt=\"{}\" src=\"data:image/png;base64,{}\">", h(id), base64(g.png));
     else
       out += fmt::format("<div class=\"nopic\">{}</div>", h(g.note));
+    const std::string video =
+        g.video_href.empty() ? ""
+                             : fmt::format(" &middot; <a href=\"{}\">video</a>", h(g.video_href));
     out += fmt::format(
-        "<figcaption><b>{}</b> {}<br>{} &middot; {}<br>lift {} robust {} transfer {}<br>{}"
+        "<figcaption><b>{}</b> {}<br>{} &middot; {}{}<br>lift {} robust {} transfer {}<br>{}"
         "</figcaption></figure>\n",
-        h(c.labels[g.run]), h(id), h(task), h(mode), yes_no(t, "success"), yes_no(t, "robust"),
-        yes_no(t, "transfer"), h(fidelity_line(t)));
+        h(c.labels[g.run]), h(id), h(task), h(mode), video, yes_no(t, "success"),
+        yes_no(t, "robust"), yes_no(t, "transfer"), h(fidelity_line(t)));
   }
   return out + "</div>\n";
 }

@@ -32,6 +32,9 @@ struct GalleryPicture {
   /// PNG file bytes; empty when there is no picture (`note` says why).
   std::vector<std::uint8_t> png;
   std::string note;
+  /// The trial's video (`dffeval --record`), relative to the report; ""
+  /// for none.
+  std::string video_href;
 };
 
 struct ReportContent {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -365,6 +366,57 @@ TEST(Harness, KeyValueOverridesAreAppliedRecordedAndValidated) {
   EXPECT_TRUE(fixtures::contains(r.output, "sparsedff.yaml (with command-line overrides)"))
       << r.output;
   EXPECT_TRUE(fixtures::contains(r.output, "optimizer.iterationz")) << r.output;
+}
+
+}  // namespace
+}  // namespace dffeval
+
+namespace dffeval {
+namespace {
+
+// `--record all`: an MP4 per trial in OUT/videos, counted in the summary,
+// the records the same as without it, and the report links each video;
+// without ffmpeg on the PATH the run is refused before any trial.
+TEST(Harness, RecordWritesAVideoPerTrialAndChangesNoRecord) {
+  const fs::path dir = temp_dir("record"), plain = dir / "plain", filmed = dir / "filmed";
+  const std::string suite = "--suite " + write_small_suite(dir).string() + " --method heuristic";
+  ASSERT_EQ(run(suite + " --quiet --out " + plain.string()).exit_code, 0);
+  const auto r = run(suite + " --quiet --record all --jobs 2 --out " + filmed.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto ra = read_jsonl(plain / "trials.jsonl"), rb = read_jsonl(filmed / "trials.jsonl");
+  ASSERT_EQ(ra.size(), 4u);
+  ASSERT_EQ(rb.size(), 4u);
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    ra[i].erase("timing_s"), rb[i].erase("timing_s");
+    ra[i]["execution"].erase("wall_time_s"), rb[i]["execution"].erase("wall_time_s");
+    EXPECT_EQ(ra[i].dump(), rb[i].dump()) << "trial " << i;
+    const std::string name = rb[i]["id"].get<std::string>();
+    std::string file = name;
+    std::replace(file.begin(), file.end(), '/', '_');
+    EXPECT_GT(fs::file_size(filmed / "videos" / (file + ".mp4")), 1000u) << name;
+  }
+  const auto summary = fixtures::read_json(filmed / "summary.json");
+  EXPECT_EQ(summary["videos"]["videos"], 4) << summary["videos"].dump();
+  EXPECT_EQ(summary["videos"]["which"], "all");
+  EXPECT_GT(summary["videos"]["mean_wall_time_s"].get<double>(), 0.0);
+
+  const auto rep = run("report " + filmed.string() + " --gallery all");
+  ASSERT_EQ(rep.exit_code, 0) << rep.output;
+  std::ifstream in(filmed / "report.html");
+  const std::string html{std::istreambuf_iterator<char>(in), {}};
+  int links = 0;
+  for (auto at = html.find(">video</a>"); at != std::string::npos;
+       at = html.find(">video</a>", at + 1))
+    ++links;
+  EXPECT_EQ(links, 4);
+  EXPECT_NE(html.find("href=\"videos/can_wrap_seen_clean_000.mp4\""), std::string::npos);
+
+  const auto none = run(suite + " --record failures --out " + (dir / "nope").string(),
+                        "PATH=" + (dir / "empty").string());
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_NE(none.output.find("--record needs the ffmpeg program"), std::string::npos)
+      << none.output;
+  EXPECT_FALSE(fs::exists(dir / "nope" / "trials.jsonl"));
 }
 
 }  // namespace

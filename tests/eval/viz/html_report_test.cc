@@ -74,7 +74,8 @@ TEST(HtmlReport, HasEveryRateCellChartAndCardWithTextEscaped) {
   ReportContent c;
   c.runs = {run("r/a", "sparsedff", 0.5), run("r/b", "heuristic", 0.25)};
   c.labels = run_labels(c.runs);
-  for (std::size_t t = 0; t < 4; ++t) c.gallery.push_back({1, t, {}, "no picture: test"});
+  for (std::size_t t = 0; t < 4; ++t)
+    c.gallery.push_back({1, t, {}, "no picture: test", t == 1 ? "videos/x.mp4" : ""});
   c.gallery[0].png = {0x89, 'P', 'N', 'G'};
   c.gallery_scope = "every trial";
   c.generated_by = "a test";
@@ -94,6 +95,7 @@ TEST(HtmlReport, HasEveryRateCellChartAndCardWithTextEscaped) {
   EXPECT_EQ(count_of(html, "data-mode=\"wrong_part\""), 2);
   EXPECT_EQ(count_of(html, "src=\"data:image/png;base64,iVBORw==\""), 1);
   EXPECT_EQ(count_of(html, "no picture: test"), 3);
+  EXPECT_EQ(count_of(html, "<a href=\"videos/x.mp4\">video</a>"), 1);
   EXPECT_NE(html.find("part agreement 0.50, contact error 0.125"), std::string::npos);
   EXPECT_NE(html.find("No two runs share a suite and seed"), std::string::npos);
   // Self-contained: nothing is fetched.
@@ -105,7 +107,7 @@ TEST(HtmlReport, RefusesAGalleryPictureOfNoTrialAndASummaryWithoutRows) {
   ReportContent c;
   c.runs = {run("r/a", "sparsedff", 0.5)};
   c.labels = run_labels(c.runs);
-  c.gallery.push_back({0, 4, {}, ""});
+  c.gallery.push_back({0, 4, {}, "", ""});
   EXPECT_THROW(html_report(c), InputError);
   c.gallery.clear();
   c.runs[0].summary.erase("rows");
