@@ -70,6 +70,60 @@ void RgbdRenderer::bind_world(const World& world) {
   bound_world_ = world.serial();
 }
 
+void RgbdRenderer::draw(const World& world, mjData* d, const mjvCamera& camera, int W, int H,
+                        bool segmentation, std::vector<unsigned char>* rgb,
+                        std::vector<float>* depth) {
+  mjvOption opt;
+  mjv_defaultOption(&opt);
+  mjvCamera cam = camera;  // mjv_updateScene takes it non-const
+  const mjrRect viewport = {0, 0, W, H};
+  rgb->resize(static_cast<std::size_t>(W) * H * 3);
+  if (depth) depth->resize(static_cast<std::size_t>(W) * H);
+  scene_.flags[mjRND_SEGMENT] = segmentation ? 1 : 0;
+  scene_.flags[mjRND_IDCOLOR] = segmentation ? 1 : 0;
+  // Only group 0-2 geoms are visible; sites, joints and frames are not drawn.
+  mjv_updateScene(world.model(), d, &opt, nullptr, &cam, mjCAT_ALL, &scene_);
+  mjr_render(viewport, &scene_, &context_);
+  mjr_readPixels(rgb->data(), depth ? depth->data() : nullptr, viewport, &context_);
+}
+
+namespace {
+
+mjvCamera fixed_camera(const World& world, std::size_t camera) {
+  mjvCamera cam;
+  mjv_defaultCamera(&cam);
+  cam.type = mjCAMERA_FIXED;
+  cam.fixedcamid = world.camera_ids()[camera];
+  return cam;
+}
+
+/// Rows top-down from OpenGL's bottom-up ones, `width` RGB pixels each.
+std::vector<std::uint8_t> rows_top_down(const std::vector<unsigned char>& flipped, int width,
+                                        int height) {
+  std::vector<std::uint8_t> out(flipped.size());
+  for (int v = 0; v < height; ++v)
+    std::copy_n(&flipped[static_cast<std::size_t>(height - 1 - v) * width * 3], width * 3,
+                &out[static_cast<std::size_t>(v) * width * 3]);
+  return out;
+}
+
+/// A view's name, size, intrinsics and pose, its colour from OpenGL's
+/// bottom-up rows.
+CameraView view_of(const CameraPlacement& placement,
+                   const std::vector<unsigned char>& rgb_flipped) {
+  const int W = placement.width, H = placement.height;
+  CameraView view;
+  view.name = placement.name;
+  view.width = W;
+  view.height = H;
+  view.K = camera_intrinsics(placement.fovy_deg, W, H);
+  view.X_WC = placement.X_WC;
+  view.rgb = rows_top_down(rgb_flipped, W, H);
+  return view;
+}
+
+}  // namespace
+
 CameraView RgbdRenderer::render_colour(const World& world, mjData* d, std::size_t camera) {
   const auto& cams = world.scene().cameras;
   if (camera >= cams.size())
@@ -77,75 +131,52 @@ CameraView RgbdRenderer::render_colour(const World& world, mjData* d, std::size_
                             std::to_string(cams.size()));
   gl_.make_current();
   bind_world(world);
-  mjvOption opt;
-  mjv_defaultOption(&opt);
-  const auto& placement = cams[camera];
-  const int W = placement.width, H = placement.height;
+  std::vector<unsigned char> rgb_flipped;
+  draw(world, d, fixed_camera(world, camera), cams[camera].width, cams[camera].height, false,
+       &rgb_flipped, nullptr);
+  return view_of(cams[camera], rgb_flipped);
+}
+
+std::vector<std::uint8_t> RgbdRenderer::render_viewpoint(const World& world, mjData* d,
+                                                         const Viewpoint& viewpoint) {
+  const auto& cams = world.scene().cameras;
+  if (cams.empty()) throw std::out_of_range("render_viewpoint: the scene has no camera");
+  gl_.make_current();
+  bind_world(world);
   mjvCamera cam;
   mjv_defaultCamera(&cam);
-  cam.type = mjCAMERA_FIXED;
-  cam.fixedcamid = world.camera_ids()[camera];
-  const mjrRect viewport = {0, 0, W, H};
-  std::vector<unsigned char> rgb_flipped(static_cast<std::size_t>(W) * H * 3);
-  scene_.flags[mjRND_SEGMENT] = 0;
-  scene_.flags[mjRND_IDCOLOR] = 0;
-  mjv_updateScene(world.model(), d, &opt, nullptr, &cam, mjCAT_ALL, &scene_);
-  mjr_render(viewport, &scene_, &context_);
-  mjr_readPixels(rgb_flipped.data(), nullptr, viewport, &context_);
-  CameraView view;
-  view.name = placement.name;
-  view.width = W;
-  view.height = H;
-  view.K = camera_intrinsics(placement.fovy_deg, W, H);
-  view.X_WC = placement.X_WC;
-  view.rgb.resize(rgb_flipped.size());
-  for (int v = 0; v < H; ++v)  // OpenGL rows run bottom-up
-    std::copy_n(&rgb_flipped[static_cast<std::size_t>(H - 1 - v) * W * 3], W * 3,
-                &view.rgb[static_cast<std::size_t>(v) * W * 3]);
-  return view;
+  cam.type = mjCAMERA_FREE;
+  for (int i = 0; i < 3; ++i) cam.lookat[i] = viewpoint.lookat_m[i];
+  cam.distance = viewpoint.distance_m;
+  cam.azimuth = viewpoint.azimuth_deg;
+  cam.elevation = viewpoint.elevation_deg;
+  // The offscreen buffer is sized for the scene's cameras (sim/world.cc).
+  const int W = cams[0].width, H = cams[0].height;
+  std::vector<unsigned char> rgb_flipped;
+  draw(world, d, cam, W, H, false, &rgb_flipped, nullptr);
+  return rows_top_down(rgb_flipped, W, H);
 }
 
 RenderedViews RgbdRenderer::render(const World& world, mjData* d, bool with_segmentation) {
   gl_.make_current();
   const mjModel* m = world.model();
   bind_world(world);
-  mjvOption opt;
-  mjv_defaultOption(&opt);
-  // Only group 0-2 geoms are visible; sites, joints and frames are not drawn.
   const double extent = m->stat.extent;
   const double znear = m->vis.map.znear * extent, zfar = m->vis.map.zfar * extent;
 
   RenderedViews out;
   const auto& cams = world.scene().cameras;
+  std::vector<unsigned char> rgb_flipped;
+  std::vector<float> depth_flipped;
   for (std::size_t c = 0; c < cams.size(); ++c) {
     const auto& placement = cams[c];
     const int W = placement.width, H = placement.height;
-    mjvCamera cam;
-    mjv_defaultCamera(&cam);
-    cam.type = mjCAMERA_FIXED;
-    cam.fixedcamid = world.camera_ids()[c];
-    const mjrRect viewport = {0, 0, W, H};
-    std::vector<unsigned char> rgb_flipped(static_cast<std::size_t>(W) * H * 3);
-    std::vector<float> depth_flipped(static_cast<std::size_t>(W) * H);
-
-    scene_.flags[mjRND_SEGMENT] = 0;
-    scene_.flags[mjRND_IDCOLOR] = 0;
-    mjv_updateScene(m, d, &opt, nullptr, &cam, mjCAT_ALL, &scene_);
-    mjr_render(viewport, &scene_, &context_);
-    mjr_readPixels(rgb_flipped.data(), depth_flipped.data(), viewport, &context_);
-
-    CameraView view;
-    view.name = placement.name;
-    view.width = W;
-    view.height = H;
-    view.K = camera_intrinsics(placement.fovy_deg, W, H);
-    view.X_WC = placement.X_WC;
-    view.rgb.resize(rgb_flipped.size());
+    const mjvCamera cam = fixed_camera(world, c);
+    draw(world, d, cam, W, H, false, &rgb_flipped, &depth_flipped);
+    CameraView view = view_of(placement, rgb_flipped);
     view.depth_m.resize(depth_flipped.size());
     for (int v = 0; v < H; ++v) {
       const int src = H - 1 - v;  // OpenGL rows run bottom-up
-      std::copy_n(&rgb_flipped[static_cast<std::size_t>(src) * W * 3], W * 3,
-                  &view.rgb[static_cast<std::size_t>(v) * W * 3]);
       for (int u = 0; u < W; ++u) {
         const float z = depth_flipped[static_cast<std::size_t>(src) * W + u];
         // Linearize the [0, 1] depth buffer (standard OpenGL projection);
@@ -158,11 +189,7 @@ RenderedViews RgbdRenderer::render(const World& world, mjData* d, bool with_segm
     out.observation.views.push_back(std::move(view));
 
     if (with_segmentation) {
-      scene_.flags[mjRND_SEGMENT] = 1;
-      scene_.flags[mjRND_IDCOLOR] = 1;
-      mjv_updateScene(m, d, &opt, nullptr, &cam, mjCAT_ALL, &scene_);
-      mjr_render(viewport, &scene_, &context_);
-      mjr_readPixels(rgb_flipped.data(), nullptr, viewport, &context_);
+      draw(world, d, cam, W, H, true, &rgb_flipped, nullptr);
       std::vector<std::int32_t> seg(static_cast<std::size_t>(W) * H, -1);
       for (int v = 0; v < H; ++v) {
         const int src = H - 1 - v;

@@ -23,6 +23,16 @@ struct RenderedViews {
   std::vector<std::vector<std::int32_t>> segmentation_body;
 };
 
+/// A camera that looks at `lookat_m` from `distance_m` away (MuJoCo's free
+/// camera): azimuth about world +z of the viewing direction and its
+/// elevation (negative: looking down), degrees.
+struct Viewpoint {
+  Eigen::Vector3d lookat_m = Eigen::Vector3d::Zero();
+  double distance_m = 1.0;
+  double azimuth_deg = 0.0;
+  double elevation_deg = -20.0;
+};
+
 /// Owns a GL context and MuJoCo render state. Not thread-safe: one per
 /// worker thread, used only on the thread that created it.
 class RgbdRenderer {
@@ -35,14 +45,25 @@ class RgbdRenderer {
   /// Renders every camera of the world at state `d` (after mj_forward).
   RenderedViews render(const World& world, mjData* d, bool with_segmentation = false);
 
-  /// Colour only, one camera (frames of a video): the view without depth.
-  /// Throws std::out_of_range for a camera the scene does not have.
+  /// Colour only, one camera: the view without depth. Throws
+  /// std::out_of_range for a camera the scene does not have.
   CameraView render_colour(const World& world, mjData* d, std::size_t camera);
+
+  /// Colour only from a viewpoint placed for people (a video's frames),
+  /// the size of scene camera 0: RGB rows top-down, width x height of that
+  /// camera.
+  std::vector<std::uint8_t> render_viewpoint(const World& world, mjData* d,
+                                             const Viewpoint& viewpoint);
 
   const std::string& gl_backend() const { return gl_.backend(); }
 
  private:
   void bind_world(const World& world);
+  /// Draws the bound world at `d` from `camera` at width x height (colours,
+  /// or segmentation ids) and reads its pixels, OpenGL's rows bottom-up,
+  /// into `rgb` and, when not null, `depth` (the [0, 1] depth buffer).
+  void draw(const World& world, mjData* d, const mjvCamera& camera, int width, int height,
+            bool segmentation, std::vector<unsigned char>* rgb, std::vector<float>* depth);
   OffscreenGl gl_;
   /// World::serial() of the world whose meshes and textures are uploaded; 0
   /// none. Not the model's address: a new World's model can be allocated

@@ -57,6 +57,15 @@ RowKey key_of(const json& row, const std::string& where) {
 /// The row's rate, or nullopt where the summary has none (a run made before
 /// that rate existed).
 std::optional<RateBar> rate_of(const json& row, const char* key) {
+  // Runs made before the judge (2026-12-02) have one rate, the lift, as
+  // success_rate, ci95 and successes on the row itself.
+  const bool before_judge = std::string(key) == "lift" && !row.contains(key) &&
+                            row.contains("success_rate") && row["success_rate"].is_number();
+  if (before_judge) {
+    json lift = {{"rate", row["success_rate"]}, {"successes", row.value("successes", 0)}};
+    if (row.contains("ci95")) lift["ci95"] = row["ci95"];
+    return rate_of({{"lift", lift}, {"trials", row.value("trials", 0)}}, "lift");
+  }
   if (!row.contains(key) || !row[key].is_object()) return std::nullopt;
   const json& r = row[key];
   RateBar b;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -91,14 +92,25 @@ TrialVideo record_trial_video(const nlohmann::json& record, const ExecutionConfi
   const auto world = World::compose(scene);
   const MjDataPtr d = world->make_settled_data();
   if (mp4.has_parent_path()) fs::create_directories(mp4.parent_path());
-  const auto& camera = scene.cameras[settings.camera];
+  // The scene's cameras frame the table top: a lifted object leaves their
+  // view. The film stands behind the chosen one, farther out and looking at
+  // the middle of the lift, so that approach, closing and lift are all seen.
+  const Eigen::Vector3d object = world->body_pose(d.get(), world->target_body()).translation();
+  Viewpoint viewpoint;
+  viewpoint.lookat_m = object + Eigen::Vector3d(0, 0, 0.5 * execution.lift_height_m + 0.03);
+  const Eigen::Vector3d forward =
+      viewpoint.lookat_m - scene.cameras[settings.camera].X_WC.translation();
+  viewpoint.azimuth_deg = std::atan2(forward.y(), forward.x()) * 180.0 / M_PI;
+  viewpoint.elevation_deg = settings.elevation_deg;
+  viewpoint.distance_m = settings.distance_m;
+  const auto& camera = scene.cameras[0];  // the frame size (render_viewpoint)
   FfmpegPipe ffmpeg(mp4, camera.width, camera.height, settings.fps);
 
   TrialVideo video;
   video.file = mp4;
   auto frame = [&](const mjData& state) {
     // Rendering reads the state; MuJoCo's API takes it non-const.
-    ffmpeg.write(renderer.render_colour(*world, const_cast<mjData*>(&state), settings.camera).rgb);
+    ffmpeg.write(renderer.render_viewpoint(*world, const_cast<mjData*>(&state), viewpoint));
     ++video.frames;
   };
   frame(*d);

@@ -1,8 +1,9 @@
 #pragma once
 // A short MP4 of one trial (`dffeval --record failures|all`): the trial
 // rebuilt from its record (eval/viz/trial_replay.h), its grasp executed again
-// from approach to the end of the hold (the force test is not filmed), one
-// camera rendered every 1/fps seconds of simulated time and the frames piped
+// from approach to the end of the hold (the force test is not filmed), seen
+// from behind one of the scene's cameras, farther out so that the lift stays
+// in view, every 1/fps seconds of simulated time, and the frames piped
 // as raw RGB to the `ffmpeg` program (Debian's ffmpeg; H.264 in MP4, the
 // format browsers play). Diagnostics only: the replay is deterministic, so
 // the film is of the trial that was judged, and recording changes no record.
@@ -19,8 +20,12 @@ namespace dffeval {
 struct VideoSettings {
   /// Frames per second of simulated time (and of the film: real time).
   double fps = 25.0;
-  /// The scene camera filmed (its index in the scene's camera list).
+  /// The scene camera the film stands behind (its index in the scene's
+  /// camera list), at this distance from the middle of the lift, looking
+  /// down at this elevation.
   std::size_t camera = 0;
+  double distance_m = 0.75;
+  double elevation_deg = -25.0;
 };
 
 struct TrialVideo {

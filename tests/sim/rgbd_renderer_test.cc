@@ -125,3 +125,38 @@ TEST(RgbdRenderer, EachWorldIsDrawnWithItsOwnObjectsAfterAnother) {
 
 }  // namespace
 }  // namespace dffeval
+
+namespace dffeval {
+namespace {
+
+// One camera's colour alone is the full render's colour of that camera, bit
+// for bit; a viewpoint far from the table sees the object smaller than the
+// scene camera does, and a camera the scene lacks is refused.
+TEST(RgbdRenderer, OneCameraAndAViewpointRenderColourAlone) {
+  auto world = World::compose(
+      draw_scene(load_scene_set("clean"), make_object_instance("can", InstanceSet::kSeen, 0), 3));
+  const MjDataPtr d = world->make_settled_data(0.05);
+  RgbdRenderer renderer;
+  const RenderedViews all = renderer.render(*world, d.get());
+  const CameraView one = renderer.render_colour(*world, d.get(), 2);
+  EXPECT_EQ(one.rgb, all.observation.views[2].rgb);
+  EXPECT_TRUE(one.depth_m.empty());
+  EXPECT_THROW(renderer.render_colour(*world, d.get(), 4), std::out_of_range);
+
+  const Eigen::Vector3d object = world->body_pose(d.get(), world->target_body()).translation();
+  auto object_pixels = [&](const std::vector<std::uint8_t>& rgb) {
+    // The table is beige and the background black; the can is bluish.
+    int n = 0;
+    for (std::size_t i = 0; i + 2 < rgb.size(); i += 3) n += rgb[i + 2] > rgb[i] + 40;
+    return n;
+  };
+  Viewpoint near_view{object, 0.4, 45.0, -30.0}, far_view{object, 1.2, 45.0, -30.0};
+  const auto near_rgb = renderer.render_viewpoint(*world, d.get(), near_view);
+  const auto far_rgb = renderer.render_viewpoint(*world, d.get(), far_view);
+  ASSERT_EQ(near_rgb.size(), 320u * 240u * 3u);
+  EXPECT_GT(object_pixels(near_rgb), 3 * object_pixels(far_rgb));
+  EXPECT_GT(object_pixels(far_rgb), 20);
+}
+
+}  // namespace
+}  // namespace dffeval

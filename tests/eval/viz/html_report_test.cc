@@ -103,6 +103,23 @@ TEST(HtmlReport, HasEveryRateCellChartAndCardWithTextEscaped) {
   EXPECT_EQ(html.find("href=\"http"), std::string::npos);
 }
 
+TEST(HtmlReport, ReadsTheLiftOfARunMadeBeforeTheJudge) {
+  ReportContent c;
+  c.runs = {run("r/a", "sparsedff", 0.5)};
+  json old_row = {{"task", "mug_<top>"}, {"object_set", "novel"}, {"scene_set", "clean"},
+                  {"trials", 10},        {"success_rate", 0.9},   {"ci95", {0.6, 0.98}},
+                  {"successes", 9}};
+  c.runs[0].summary["rows"] = {old_row};
+  c.runs[0].summary.erase("overall");
+  c.labels = run_labels(c.runs);
+  const std::string html = html_report(c);
+  EXPECT_EQ(count_of(html,
+                     "<b>90%</b> <span class=\"ci\">[60%, 98%]</span> <span "
+                     "class=\"n\">9/10</span>"),
+            1);  // lift only: transfer and robust did not exist
+  EXPECT_GE(count_of(html, "<td class=\"na\">-</td>"), 4);
+}
+
 TEST(HtmlReport, RefusesAGalleryPictureOfNoTrialAndASummaryWithoutRows) {
   ReportContent c;
   c.runs = {run("r/a", "sparsedff", 0.5)};

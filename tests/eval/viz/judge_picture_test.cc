@@ -17,6 +17,7 @@
 #include "eval/harness/trial_runner.h"
 #include "eval/methods/builtin_methods.h"
 #include "tests/fixtures/cli_run.h"
+#include "tests/fixtures/oracle_trial.h"
 #include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
@@ -29,27 +30,9 @@ namespace fs = std::filesystem;
 constexpr int kViewW = 2 * 320, kViewH = 2 * 240;
 constexpr int kGridW = 2 * kViewW + 8, kGridH = 2 * kViewH + 8;
 
-struct OracleTrial {
-  SuiteSpec suite;
-  TrialResult result;
-};
+using fixtures::OracleTrial;
 
-/// can_wrap/seen/clean/000 run with oracle-pose, once for the file's tests.
-const OracleTrial& oracle_trial() {
-  static const OracleTrial t = [] {
-    register_builtin_methods();
-    OracleTrial o;
-    o.suite = load_suite(
-        fixtures::write_small_suite(fixtures::fresh_temp_dir("judge_picture_suite")).string());
-    const Trial trial = expand_trials(o.suite).at(0);
-    TrialRunner runner(o.suite, find_method("oracle-pose"));
-    o.result = runner.run(trial);
-    // The record as the run writes and judge-vis reads it: through text.
-    o.result.record = nlohmann::json::parse(o.result.record.dump());
-    return o;
-  }();
-  return t;
-}
+const OracleTrial& oracle_trial() { return fixtures::oracle_can_trial(); }
 
 TEST(JudgePicture, OracleTrialOnTheDemosObjectHasOnlyGreenMarkers) {
   const OracleTrial& t = oracle_trial();

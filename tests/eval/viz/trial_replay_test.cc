@@ -9,27 +9,12 @@
 #include <string>
 
 #include "common/input_error.h"
-#include "eval/harness/trial_runner.h"
-#include "eval/methods/builtin_methods.h"
-#include "tests/fixtures/cli_run.h"
-#include "tests/fixtures/temp_dir.h"
+#include "tests/fixtures/oracle_trial.h"
 
 namespace dffeval {
 namespace {
 
-/// can_wrap/seen/clean/000 with oracle-pose, through text as judge-vis reads it.
-const TrialResult& oracle_trial() {
-  static const TrialResult r = [] {
-    register_builtin_methods();
-    const SuiteSpec suite = load_suite(
-        fixtures::write_small_suite(fixtures::fresh_temp_dir("trial_replay_suite")).string());
-    TrialRunner runner(suite, find_method("oracle-pose"));
-    TrialResult t = runner.run(expand_trials(suite).at(0));
-    t.record = nlohmann::json::parse(t.record.dump());
-    return t;
-  }();
-  return r;
-}
+const TrialResult& oracle_trial() { return fixtures::oracle_can_trial().result; }
 
 TEST(TrialReplay, TheSceneDrawnAgainIsTheRecordedOne) {
   const nlohmann::json& rec = oracle_trial().record;

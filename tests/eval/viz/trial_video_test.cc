@@ -12,9 +12,7 @@
 #include <string>
 
 #include "common/input_error.h"
-#include "eval/harness/trial_runner.h"
-#include "eval/methods/builtin_methods.h"
-#include "tests/fixtures/cli_run.h"
+#include "tests/fixtures/oracle_trial.h"
 #include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
@@ -22,24 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct OracleTrial {
-  SuiteSpec suite;
-  TrialResult result;
-};
+using fixtures::OracleTrial;
 
-const OracleTrial& oracle_trial() {
-  static const OracleTrial t = [] {
-    register_builtin_methods();
-    OracleTrial o;
-    o.suite = load_suite(
-        fixtures::write_small_suite(fixtures::fresh_temp_dir("trial_video_suite")).string());
-    TrialRunner runner(o.suite, find_method("oracle-pose"));
-    o.result = runner.run(expand_trials(o.suite).at(0));
-    o.result.record = nlohmann::json::parse(o.result.record.dump());
-    return o;
-  }();
-  return t;
-}
+const OracleTrial& oracle_trial() { return fixtures::oracle_can_trial(); }
 
 std::string command_output(const std::string& cmd) {
   std::string out;
