@@ -196,8 +196,14 @@ std::string charts(const ReportContent& c, const RowTable& t) {
   std::map<std::string, std::size_t> index;
   for (const ResultFolder& run : c.runs)
     for (const json& trial : run.trials) index.emplace(trial["failure_mode"].get<std::string>(), 0);
-  for (auto& [mode, i] : index) {
-    i = modes.parts.size();
+  // "none" (every check passed) first, in the palette's first colour; then
+  // the failure modes by name.
+  std::vector<std::string> order;
+  if (index.count("none")) order.push_back("none");
+  for (const auto& [mode, i] : index)
+    if (mode != "none") order.push_back(mode);
+  for (const std::string& mode : order) {
+    index[mode] = modes.parts.size();
     modes.parts.push_back(mode);
   }
   for (const ResultFolder& run : c.runs) {
