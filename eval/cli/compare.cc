@@ -16,6 +16,7 @@
 #include "eval/cli/verbs.h"
 #include "eval/harness/paired_comparison.h"
 #include "eval/harness/regression_check.h"
+#include "eval/harness/run_reference.h"
 
 namespace dffeval {
 namespace {
@@ -31,6 +32,7 @@ struct CompareArgs {
   std::string out;
   bool fail_on_regression = false;
   double alpha = kDefaultRegressionAlpha;
+  std::string db;
 };
 
 void write_file(const fs::path& file, const std::string& text) {
@@ -53,6 +55,9 @@ int run_compare(const CompareArgs& args) {
           args.dirs.size()));
     dir_a = args.dirs[0], dir_b = args.dirs[1];
   }
+  // Run ids of the results store stand for their folders.
+  dir_a = result_folder_of(dir_a, args.db).string();
+  dir_b = result_folder_of(dir_b, args.db).string();
   nlohmann::json cmp = compare_result_dirs(dir_a, dir_b);
   const nlohmann::json regressions = find_regressions(cmp, args.alpha);
   cmp["regression_check"] = {{"alpha", args.alpha}, {"regressions", regressions}};
@@ -85,7 +90,8 @@ Verb add_compare_verb(CLI::App& app) {
       "paired comparison of two result folders of the same suite and seed; with --against and "
       "--fail-on-regression, a regression check (exit 3 when the candidate is worse)");
   cmd->add_option("DIRS", args->dirs,
-                  "DIR_A DIR_B (A the baseline), or one candidate folder with --against")
+                  "DIR_A DIR_B (A the baseline), or one candidate folder with --against; a run "
+                  "id of the results store (`dffeval runs`) stands for its folder")
       ->required()
       ->expected(1, 2);
   cmd->add_option("--against", args->against, "the baseline's result folder (run A)");
@@ -95,6 +101,9 @@ Verb add_compare_verb(CLI::App& app) {
       ->check(CLI::Range(1e-9, 0.5))
       ->capture_default_str();
   cmd->add_option("--out", args->out, "output folder (default: DIR_B/compare_vs_<name of DIR_A>)");
+  cmd->add_option("--db", args->db,
+                  "results store to look run ids up in (default: $DFFEVAL_DB, else "
+                  "results/dffeval.sqlite)");
   return {cmd, [args] { return run_compare(*args); }};
 }
 

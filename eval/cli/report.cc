@@ -19,6 +19,7 @@
 #include "eval/cli/verbs.h"
 #include "eval/harness/paired_comparison.h"
 #include "eval/harness/result_folder.h"
+#include "eval/harness/run_reference.h"
 #include "eval/viz/html_report.h"
 #include "eval/viz/judge_picture.h"
 #include "eval/viz/trial_replay.h"
@@ -37,6 +38,7 @@ struct ReportArgs {
   std::vector<std::string> runs;
   std::string out;
   std::string gallery = "all";
+  std::string db;
 };
 
 /// Pairs each run with the first run of the same suite and seed (the
@@ -107,9 +109,10 @@ void add_gallery(ReportContent* c, const std::string& scope, const fs::path& rep
 int run_report(const ReportArgs& a) {
   const auto t0 = SteadyClock::now();
   ReportContent c;
-  for (const std::string& dir : a.runs) c.runs.push_back(read_result_folder(dir));
+  for (const std::string& run : a.runs)
+    c.runs.push_back(read_result_folder(result_folder_of(run, a.db)));
   c.labels = run_labels(c.runs);
-  const fs::path out = a.out.empty() ? fs::path(a.runs[0]) / "report.html" : fs::path(a.out);
+  const fs::path out = a.out.empty() ? c.runs[0].dir / "report.html" : fs::path(a.out);
   if (fs::is_directory(out))
     throw InputError(fmt::format("{}: is a folder; --out names the HTML file", out.string()));
   // Checked before the pictures are made: they take minutes on a big run.
@@ -149,8 +152,13 @@ Verb add_report_verb(CLI::App& app) {
       "report",
       "one self-contained HTML file of runs: rates with intervals, charts, paired comparisons, "
       "a picture of every trial");
-  cmd->add_option("RUNS", args->runs, "result folders of runs (with summary.json, trials.jsonl)")
+  cmd->add_option("RUNS", args->runs,
+                  "result folders of runs (with summary.json, trials.jsonl), or run ids of the "
+                  "results store (`dffeval runs`)")
       ->required();
+  cmd->add_option("--db", args->db,
+                  "results store to look run ids up in (default: $DFFEVAL_DB, else "
+                  "results/dffeval.sqlite)");
   cmd->add_option("--out", args->out, "the HTML file (default: FIRST_RUN/report.html)");
   cmd->add_option("--gallery", args->gallery,
                   "pictures of which trials: all, failures (a failure mode other than none), "

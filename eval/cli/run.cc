@@ -69,13 +69,6 @@ extern "C" void on_sigint(int) {
   [[maybe_unused]] const auto n = ::write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);
 }
 
-/// 64-bit FNV-1a as hex: a stable digest for the run fingerprint.
-std::string digest(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  return fmt::format("{:016x}", h);
-}
-
 /// What decides every trial's outcome (see partial_results.h). The build is
 /// part of it: another commit may grasp differently.
 RunFingerprint fingerprint(const SuiteSpec& suite, const std::string& method,
@@ -83,10 +76,10 @@ RunFingerprint fingerprint(const SuiteSpec& suite, const std::string& method,
   RunFingerprint print = {
       {"record_version", 2},
       {"suite", suite.name},
-      {"suite_settings", digest(suite.to_json().dump())},
+      {"suite_settings", text_digest(suite.to_json().dump())},
       {"seed", suite.seed},
       {"method", method},
-      {"method_settings", info.settings ? digest(info.settings().dump()) : "none"},
+      {"method_settings", info.settings ? text_digest(info.settings().dump()) : "none"},
       {"commit", provenance().value("git_commit", "unknown")}};
   // Only sharded runs carry it, so unsharded partial files stay resumable.
   if (shard) print["shard"] = shard->label();
@@ -142,8 +135,8 @@ StoredRunStart stored_run_start(const SuiteSpec& suite, const std::string& metho
   s.suite = suite.name;
   s.method = method;
   s.seed = suite.seed;
-  s.settings_hash = digest(print["suite_settings"].get<std::string>() + "/" +
-                           print["method_settings"].get<std::string>());
+  s.settings_hash = run_settings_hash(print["suite_settings"].get<std::string>(),
+                                      print["method_settings"].get<std::string>());
   s.commit = print["commit"].get<std::string>();
   s.provenance = provenance();
   s.out_dir = fs::absolute(out).lexically_normal().string();

@@ -280,4 +280,15 @@ std::optional<fs::path> results_store_path(const std::string& db_option) {
   return fs::path(choice);
 }
 
+std::string text_digest(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
+}
+
+std::string run_settings_hash(const std::string& suite_settings_digest,
+                              const std::string& method_settings_digest) {
+  return text_digest(suite_settings_digest + "/" + method_settings_digest);
+}
+
 }  // namespace dffeval

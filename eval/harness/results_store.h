@@ -89,6 +89,16 @@ class ResultsStore {
   sqlite3* db_ = nullptr;
 };
 
+/// 64-bit FNV-1a of `text` as 16 hex digits: a stable digest for the run
+/// fingerprint and the store's settings hash.
+std::string text_digest(const std::string& text);
+
+/// The runs table's settings_hash: the digests of the suite's settings and
+/// the method's ("none" for a method without settings), digested together.
+/// The same for a run and for the merge of its shards.
+std::string run_settings_hash(const std::string& suite_settings_digest,
+                              const std::string& method_settings_digest);
+
 /// The store a run writes to: `--db` if given ("none": no store), else
 /// $DFFEVAL_DB if set, else results/dffeval.sqlite in the project root.
 /// Empty when off.

@@ -60,9 +60,19 @@ TEST(MergeVerb, ThreeShardsMergeIntoTheFilesOfOneRun) {
     EXPECT_EQ(s["overall"]["trials"], k < 3 ? 3 : 2);                        // trials k-1, k+2, k+5
     shards = (dir / ("shard" + std::to_string(k))).string() + " " + shards;  // any order
   }
-  r = run_dffeval("merge " + shards + "--out " + (dir / "merged").string());
+  const fs::path db = dir / "store.sqlite";
+  r = run_dffeval("merge " + shards + "--out " + (dir / "merged").string() + " --db " +
+                  db.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "merged 3 shards (8 trials of suite eight")) << r.output;
+  // The merged run is in the store, as one finished run of 8 trials.
+  r = run_dffeval("runs --json --db " + db.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto listed = nlohmann::json::parse(r.output.substr(r.output.find('[')));
+  ASSERT_EQ(listed.size(), 1u) << r.output;
+  EXPECT_EQ(listed[0]["trials"], 8) << r.output;
+  EXPECT_EQ(listed[0]["status"], "finished");
+  EXPECT_EQ(listed[0]["out_dir"], fs::absolute(dir / "merged").lexically_normal().string());
 
   const auto whole = read_jsonl(dir / "whole" / "trials.jsonl");
   const auto merged = read_jsonl(dir / "merged" / "trials.jsonl");

@@ -114,6 +114,25 @@ TEST(ReportVerb, PairsTwoRunsOfOneSuiteAndSeed) {
   EXPECT_EQ(count_of(html, "<figure"), 0);
 }
 
+TEST(ReportVerb, ARunIdOfTheStoreStandsForItsFolder) {
+  const fs::path dir = fixtures::fresh_temp_dir("cli_report_id");
+  const fs::path db = dir / "store.sqlite", out = dir / "run";
+  auto r =
+      run_dffeval("--suite " + fixtures::write_small_suite(dir).string() +
+                  " --method heuristic --quiet --out " + out.string() + " --db " + db.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run_dffeval("report 1 --gallery none --db " + db.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::is_regular_file(out / "report.html")) << r.output;
+  r = run_dffeval("compare 1 " + out.string() + " --db " + db.string() + " --out " +
+                  (dir / "cmp").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::is_regular_file(dir / "cmp" / "comparison.json"));
+  r = run_dffeval("report 2 --db " + db.string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "has no run 2")) << r.output;
+}
+
 TEST(ReportVerb, BadInputIsExitCode2WithTheReason) {
   const fs::path dir = fixtures::fresh_temp_dir("cli_report_bad");
   auto r = run_dffeval("report " + (dir / "nowhere").string());

@@ -135,3 +135,17 @@ TEST(ResultsStore, AFileThatIsNotAStoreIsRefusedNamingIt) {
 
 }  // namespace
 }  // namespace dffeval
+
+namespace dffeval {
+namespace {
+
+// FNV-1a 64 of "" is its offset basis, of "a" the published test value
+// (Fowler, Noll, Vo: the FNV test suite).
+TEST(ResultsStore, SettingsDigestIsFnv1a64) {
+  EXPECT_EQ(text_digest(""), "cbf29ce484222325");
+  EXPECT_EQ(text_digest("a"), "af63dc4c8601ec8c");
+  EXPECT_EQ(run_settings_hash("x", "y"), text_digest("x/y"));
+}
+
+}  // namespace
+}  // namespace dffeval
