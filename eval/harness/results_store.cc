@@ -281,7 +281,10 @@ std::optional<fs::path> results_store_path(const std::string& db_option) {
 }
 
 std::string text_digest(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ull;
+  // FNV-1a's 64-bit offset basis and prime (Fowler, Noll, Vo). Until
+  // 2026-12-04 the basis lacked its last digit: a stable digest still, but
+  // not FNV-1a; digests made before then (partial files, store rows) differ.
+  std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
   return fmt::format("{:016x}", h);
 }
