@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/input_error.h"
+#include "eval/harness/result_folder.h"
 
 namespace dffeval {
 namespace {
@@ -42,23 +43,6 @@ struct Run {
 
 std::string where(const Run& run, std::size_t i) {
   return fmt::format("{}:{}", run.trials_file.string(), run.lines[i]);
-}
-
-json read_summary(const fs::path& dir) {
-  const fs::path file = dir / "summary.json";
-  if (!fs::is_regular_file(file))
-    throw InputError(fmt::format("{}: no such file (is {} a result folder of `dffeval run`?)",
-                                 file.string(), dir.string()));
-  std::ifstream in(file);
-  json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object())
-    throw InputError(fmt::format("{}: not a JSON object", file.string()));
-  for (const char* key : {"suite", "method"})
-    if (!j.contains(key) || !j[key].is_string())
-      throw InputError(fmt::format("{}: no string \"{}\"", file.string(), key));
-  if (!j.contains("seed") || !j["seed"].is_number_integer())
-    throw InputError(fmt::format("{}: no integer \"seed\"", file.string()));
-  return j;
 }
 
 void check_record(const Run& run, std::size_t i) {
@@ -104,7 +88,7 @@ Run load_run(const std::string& label, const fs::path& dir) {
   Run run;
   run.label = label;
   run.dir = dir;
-  run.summary = read_summary(dir);
+  run.summary = read_run_summary(dir);
   return run;
 }
 

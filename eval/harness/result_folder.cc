@@ -13,23 +13,28 @@ namespace dffeval {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+json read_run_summary(const fs::path& dir) {
+  const fs::path file = dir / "summary.json";
+  if (!fs::is_regular_file(file))
+    throw InputError(fmt::format("{}: no such file (is {} a result folder of `dffeval run`?)",
+                                 file.string(), dir.string()));
+  std::ifstream in(file);
+  json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object())
+    throw InputError(fmt::format("{}: not a JSON object", file.string()));
+  for (const char* key : {"suite", "method"})
+    if (!j.contains(key) || !j[key].is_string())
+      throw InputError(fmt::format("{}: no string \"{}\"", file.string(), key));
+  if (!j.contains("seed") || !j["seed"].is_number_integer())
+    throw InputError(fmt::format("{}: no integer \"seed\"", file.string()));
+  return j;
+}
+
 ResultFolder read_result_folder(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw InputError(fmt::format("{}: no such folder", dir.string()));
   ResultFolder out;
   out.dir = dir;
-  const fs::path summary_file = dir / "summary.json";
-  std::ifstream summary_in(summary_file);
-  if (!summary_in)
-    throw InputError(fmt::format("{}: no such file (is {} the folder of a finished run?)",
-                                 summary_file.string(), dir.string()));
-  out.summary = json::parse(summary_in, nullptr, /*allow_exceptions=*/false);
-  if (out.summary.is_discarded() || !out.summary.is_object())
-    throw InputError(fmt::format("{}: not a JSON object", summary_file.string()));
-  for (const char* key : {"suite", "method"})
-    if (!out.summary.contains(key) || !out.summary[key].is_string())
-      throw InputError(fmt::format("{}: no string \"{}\"", summary_file.string(), key));
-  if (!out.summary.contains("seed") || !out.summary["seed"].is_number_integer())
-    throw InputError(fmt::format("{}: no integer \"seed\"", summary_file.string()));
+  out.summary = read_run_summary(dir);
 
   const fs::path trials_file = dir / "trials.jsonl";
   std::ifstream in(trials_file);

@@ -20,6 +20,10 @@ struct ResultFolder {
   std::vector<nlohmann::json> trials;
 };
 
+/// DIR/summary.json, checked for string "suite" and "method" and an integer
+/// "seed". Throws InputError naming the file and the reason.
+nlohmann::json read_run_summary(const std::filesystem::path& dir);
+
 /// Reads `dir`. Throws InputError naming the folder, the file (and line) and
 /// the reason: no such folder, a missing file, text that is not JSON, a
 /// record without its keys, no trials.

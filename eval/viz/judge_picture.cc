@@ -281,9 +281,8 @@ std::vector<TextRun> notes_of(const JudgePicture& pic, const nlohmann::json& rec
 }  // namespace
 
 std::string judge_picture_file_name(const nlohmann::json& record) {
-  std::string name = record.value("failure_mode", std::string("unknown")) + "_" + record_id(record);
-  std::replace(name.begin(), name.end(), '/', '_');
-  return name + ".png";
+  return record.value("failure_mode", std::string("unknown")) + "_" +
+         trial_file_name(record, ".png");
 }
 
 JudgePicture make_judge_picture(const nlohmann::json& record, const ExecutionConfig& execution,
