@@ -328,6 +328,14 @@ Verb add_train_backbone_verb(CLI::App& app, const std::string& command_line) {
       "train-backbone", "train the learned dense-descriptor backbone on renders of seen instances");
   tb->add_option("--steps", train.steps, "optimizer steps")->capture_default_str();
   tb->add_option("--scenes", train.scenes, "training scenes rendered")->capture_default_str();
+  tb->add_option("--cross-scene-pairs", train.dataset.cross_scene_pairs_per_scene,
+                 "view pairs per scene with another scene of its instance (other pose)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  tb->add_option("--cross-instance-pairs", train.dataset.cross_instance_pairs_per_scene,
+                 "view pairs per scene with a scene of another instance of its category")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
   tb->add_option("--seed", train.seed, "seed of everything")->capture_default_str();
   tb->add_option("--threads", train.threads, "LibTorch threads")->capture_default_str();
   tb->add_option("--out", train.out_path, "weights file (a .json sidecar goes beside it)")

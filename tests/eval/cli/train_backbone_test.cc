@@ -14,6 +14,7 @@
 
 #include "common/input_error.h"
 #include "pipeline/backbone/learned_backbone.h"
+#include "tests/fixtures/cli_run.h"
 #include "tests/fixtures/synthetic_views.h"
 #include "tests/fixtures/temp_dir.h"
 
@@ -61,6 +62,31 @@ TEST(TrainBackboneJob, TinyRunWritesLoadableWeightsAndASidecar) {
   const auto f = make_featurizer(bc);
   EXPECT_EQ(f->dim(), 32);
   EXPECT_EQ(f->name(), "learned");
+}
+
+TEST(TrainBackboneJob, PairCountsPerSceneReachTheDataAndBadOnesAreRefused) {
+  // The real command: without cross-scene and cross-instance pairs only
+  // cross-view pairs are rendered, and the sidecar says so (about 20 s).
+  const fs::path dir = temp_dir("pairs");
+  const auto ok = fixtures::run_dffeval(
+      "train-backbone --steps 1 --scenes 2 --threads 1 --cross-scene-pairs 0 "
+      "--cross-instance-pairs 0 --out " +
+      (dir / "w.pt").string());
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(dir / "w.json"));
+  const nlohmann::json& pairs = j["data"]["pairs"];
+  EXPECT_TRUE(pairs.contains("cross_view")) << pairs.dump();
+  EXPECT_FALSE(pairs.contains("cross_scene")) << pairs.dump();
+  EXPECT_FALSE(pairs.contains("cross_instance")) << pairs.dump();
+
+  // Negative counts are refused before anything is rendered.
+  for (const std::string option : {"--cross-scene-pairs -1", "--cross-instance-pairs -3"}) {
+    const auto r = fixtures::run_dffeval("train-backbone --steps 1 " + option + " --out " +
+                                         (dir / "x.pt").string());
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_TRUE(fixtures::contains(r.output, option.substr(0, option.find(' ')))) << r.output;
+    EXPECT_FALSE(fs::exists(dir / "x.pt"));
+  }
 }
 
 }  // namespace
