@@ -10,12 +10,12 @@ choice is reproducible). Prints one line per pick; with --vis, runs
 `dffeval judge-vis RUN_DIR --trial ID --out OUT_DIR/OBJECT-best|worst` for
 each (the binary from $DFFEVAL, default build/eval/dffeval).
 """
-import collections
-import json
 import os
 import pathlib
 import subprocess
 import sys
+
+from trial_records import group_trials
 
 
 def rank_key(r):
@@ -30,12 +30,8 @@ def main(argv):
         sys.exit(__doc__)
     run = pathlib.Path(argv[0])
     vis = pathlib.Path(argv[argv.index("--vis") + 1]) if "--vis" in argv else None
-    by_object = collections.defaultdict(list)
-    with open(run / "trials.jsonl") as f:
-        for line in f:
-            r = json.loads(line)
-            name = r.get("object") or r.get("scene", {}).get("target", {}).get("id", "?")
-            by_object[name].append(r)
+    by_object = group_trials(
+        run, lambda r: r.get("object") or r.get("scene", {}).get("target", {}).get("id", "?"))
     binary = os.environ.get("DFFEVAL", "build/eval/dffeval")
     for name, trials in sorted(by_object.items()):
         ordered = sorted(trials, key=lambda r: (rank_key(r), -r["index"]), reverse=True)

@@ -9,13 +9,13 @@ double: nlohmann-json writes the shortest round-trip form) and whether the
 outcome is the same. Exit 0 when every grasp is identical, 1 otherwise.
 Used to check that a refactoring changes no grasp (issue 13).
 """
-import json
 import sys
+
+from trial_records import read_trials
 
 
 def load(run):
-    with open(f"{run}/trials.jsonl") as f:
-        return {r["id"]: r for r in map(json.loads, f)}
+    return {r["id"]: r for r in read_trials(run)}
 
 
 def main():

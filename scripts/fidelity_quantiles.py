@@ -10,9 +10,9 @@ suite's thresholds. This is how the thresholds in
 eval/harness/grasp_fidelity.h were chosen: on seen_objects, oracle-pose
 should pass nearly always and heuristic rarely on part-specific tasks.
 """
-import json
 import sys
-from collections import defaultdict
+
+from trial_records import group_trials
 
 
 def quantile(values, q):
@@ -24,11 +24,7 @@ def quantile(values, q):
 
 def main(dirs):
     for d in dirs:
-        by_task = defaultdict(list)
-        with open(f"{d}/trials.jsonl") as f:
-            for line in f:
-                r = json.loads(line)
-                by_task[r["task"]].append(r)
+        by_task = group_trials(d, lambda r: r["task"])
         print(f"# {d}")
         print(f"{'task':15} {'n':>4} {'lift':>5} {'pa5':>5} {'pa50':>5} {'ce50':>6} {'ce95':>6}"
               f" {'thumb':>6} {'transfer':>8} {'robust':>6}")

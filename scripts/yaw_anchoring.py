@@ -19,10 +19,10 @@ world azimuth of the palm axis that lies most nearly horizontal in the
 task's first trial. Also printed: the task's transfer count.
 """
 import cmath
-import json
 import math
 import sys
-from collections import defaultdict
+
+from trial_records import group_trials
 
 
 def rotation(q):
@@ -43,12 +43,8 @@ def resultant_of_4x(angles_rad):
 
 def main(dirs):
     for d in dirs:
-        by_task = defaultdict(list)
-        with open(f"{d}/trials.jsonl") as f:
-            for line in f:
-                r = json.loads(line)
-                if "grasp" in r and "X_WTargetObj_settled" in r:
-                    by_task[r["task"]].append(r)
+        by_task = group_trials(d, lambda r: r["task"],
+                               keep=lambda r: "grasp" in r and "X_WTargetObj_settled" in r)
         print(d)
         print("  task             palm 4x   object 4x   transfer")
         for task, records in sorted(by_task.items()):
