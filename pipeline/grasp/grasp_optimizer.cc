@@ -156,6 +156,44 @@ struct OptimizerState {
 
 void OptimizerStateDeleter::operator()(OptimizerState* state) const { delete state; }
 
+std::vector<std::size_t> choose_starts(const std::vector<double>& totals, int per_centre,
+                                       int starts, int min_per_cluster) {
+  std::vector<std::size_t> order(totals.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return totals[a] < totals[b]; });
+  const std::size_t wanted = std::min(order.size(), static_cast<std::size_t>(starts));
+  std::vector<char> chosen(totals.size(), 0);
+  std::size_t count = 0;
+  // Reserved first: each cluster's best candidates, larger clusters (lower
+  // centre index) first, so that a cut-short reservation keeps the larger.
+  const std::size_t clusters = (totals.size() + per_centre - 1) / per_centre;
+  for (std::size_t c = 0; c < clusters && count < wanted; ++c) {
+    int taken = 0;
+    for (std::size_t k : order) {
+      if (taken >= min_per_cluster || count >= wanted) break;
+      if (k / per_centre != c) continue;
+      chosen[k] = 1;
+      ++taken;
+      ++count;
+    }
+  }
+  for (std::size_t k : order) {
+    if (count >= wanted) break;
+    if (!chosen[k]) {
+      chosen[k] = 1;
+      ++count;
+    }
+  }
+  // In energy order, as without reservations: with one cluster (or none
+  // reserved) the starts are exactly the lowest candidates, in that order.
+  std::vector<std::size_t> out;
+  for (std::size_t k : order) {
+    if (chosen[k]) out.push_back(k);
+  }
+  return out;
+}
+
 OptimizerRun GraspOptimizer::start(const TransferProblem& problem) const {
   const auto t_start = std::chrono::steady_clock::now();
   const GraspOptimizerConfig& cfg = config_;
@@ -211,11 +249,10 @@ OptimizerRun GraspOptimizer::start(const TransferProblem& problem) const {
           state->energy->evaluate(state->reference, chunk, nullptr, nullptr, nullptr);
       totals.insert(totals.end(), e.total.begin(), e.total.end());
     }
-    std::vector<std::size_t> order(all.size());
-    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return totals[a] < totals[b]; });
-    for (int s = 0; s < cfg.starts; ++s) state->params.push_back(all[order[s]]);
+    for (std::size_t k :
+         choose_starts(totals, per_centre, cfg.starts, cfg.min_starts_per_cluster)) {
+      state->params.push_back(all[k]);
+    }
   }
   state->noise_rng = std::make_unique<SeededRng>(derive_seed(seed, "point noise"));
   state->timing_s["start"] =

@@ -201,6 +201,7 @@ const SettingsSchema<GraspOptimizerConfig>& optimizer_schema() {
                          greater_than<double>(0))
           .field<int>("cluster_min_points", cl(&K::min_points))
           .field<int>("max_clusters", cl(&K::max_clusters), at_least<int>(1))
+          .field("min_starts_per_cluster", &C::min_starts_per_cluster, at_least<int>(0))
           .field("table_height_m", &C::table_height_m)
           .field("table_margin_m", &C::table_margin_m)
           .field("penetration_points", &C::penetration_points)

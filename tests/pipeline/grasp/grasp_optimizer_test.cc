@@ -203,5 +203,36 @@ TEST_P(RigidlyMoved, OptimizerRecoversTheMovedDemonstration) {
 // 50 degrees lead to it).
 INSTANTIATE_TEST_SUITE_P(Tasks, RigidlyMoved, ::testing::Values("basket_handle", "box_top"));
 
+// Three clusters of 4 candidates each; cluster 2 (a small distractor in the
+// real_like case) holds the 4 lowest energies.
+const std::vector<double> kClusterEnergies = {0.50, 0.40, 0.60, 0.45,   // cluster 0
+                                              0.70, 0.65, 0.80, 0.75,   // cluster 1
+                                              0.10, 0.20, 0.15, 0.30};  // cluster 2
+
+TEST(ChooseStarts, WithoutReservationTheLowestWinWhereverTheyAre) {
+  EXPECT_EQ(choose_starts(kClusterEnergies, 4, 4, 0), (std::vector<std::size_t>{8, 10, 9, 11}));
+}
+
+TEST(ChooseStarts, EveryClusterKeepsItsReservedStartsInEnergyOrder) {
+  // One reserved each: 1 (cluster 0's best), 5 (cluster 1's), 8 (cluster
+  // 2's); the fourth is the lowest of the rest (10).
+  EXPECT_EQ(choose_starts(kClusterEnergies, 4, 4, 1), (std::vector<std::size_t>{8, 10, 1, 5}));
+  // Two each take all six starts.
+  EXPECT_EQ(choose_starts(kClusterEnergies, 4, 6, 2),
+            (std::vector<std::size_t>{8, 10, 1, 3, 5, 4}));
+}
+
+TEST(ChooseStarts, TooFewStartsFavourTheLargerClusters) {
+  // 2 starts, 2 reserved per cluster: cluster 0 (the largest) takes both.
+  EXPECT_EQ(choose_starts(kClusterEnergies, 4, 2, 2), (std::vector<std::size_t>{1, 3}));
+}
+
+TEST(ChooseStarts, OneClusterGivesTheSameStartsForAnyReservation) {
+  const std::vector<double> one(kClusterEnergies.begin(), kClusterEnergies.begin() + 4);
+  for (int reserve : {0, 1, 3, 10}) {
+    EXPECT_EQ(choose_starts(one, 4, 3, reserve), (std::vector<std::size_t>{1, 3, 0})) << reserve;
+  }
+}
+
 }  // namespace
 }  // namespace dffeval
