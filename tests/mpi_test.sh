@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # `mpirun -n 2 dffeval --suite smoke --mpi`: rank 0 writes, rank 1 runs
-# trials too, and the records equal a single-process run's: compared trial by
-# trial with the committed smoke baseline: every record the same apart from
-# timings, provenance and the source-model cache flag.
-# Usage: mpi_test.sh DFFEVAL SOURCE_DIR.
+# trials too, and the records equal a single-process run's, made here on the
+# same machine: every record the same apart from timings, provenance and the
+# source-model cache flag. (Not the committed baseline's records: LibTorch's
+# OpenBLAS picks its kernels per CPU, so the SparseDFF grasps of another
+# machine differ in their last digits; the baseline's outcomes are checked by
+# the smoke regression test.)
+# Usage: mpi_test.sh DFFEVAL.
 set -euo pipefail
 dffeval="$1"
-src="$2"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 export DFFEVAL_DB=none
@@ -15,7 +17,9 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun --oversubscribe -n 2 "$dffeval" --suite smoke --mpi --quiet --out "$tmp/mpi" \
   > "$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; exit 1; }
 grep -q "rank 1: ran" "$tmp/run.log" || { echo "rank 1 said nothing"; cat "$tmp/run.log"; exit 1; }
-python3 - "$tmp/mpi" "$src/results/baselines/smoke-sparsedff" <<'PY'
+"$dffeval" --suite smoke --jobs 2 --quiet --out "$tmp/one" > "$tmp/one.log" 2>&1 ||
+  { cat "$tmp/one.log"; exit 1; }
+python3 - "$tmp/mpi" "$tmp/one" <<'PY'
 import json, sys
 def records(d):
     out = {}
@@ -27,12 +31,12 @@ def records(d):
         r.get("method_metrics", {}).pop("source_from_disk_cache", None)
         out[r["id"]] = r
     return out
-mpi, base = records(sys.argv[1]), records(sys.argv[2])
-assert mpi.keys() == base.keys(), f"trial ids differ: {sorted(mpi.keys() ^ base.keys())}"
-diff = [i for i in mpi if mpi[i] != base[i]]
+mpi, one = records(sys.argv[1]), records(sys.argv[2])
+assert mpi.keys() == one.keys(), f"trial ids differ: {sorted(mpi.keys() ^ one.keys())}"
+diff = [i for i in mpi if mpi[i] != one[i]]
 assert not diff, f"{len(diff)} record(s) differ from one process's, first {diff[0]}"
 s = json.load(open(sys.argv[1] + "/summary.json"))
 per_rank = s["mpi"]["trials_per_rank"]
 assert s["mpi"]["ranks"] == 2 and sum(per_rank) == len(mpi) and min(per_rank) > 0, s["mpi"]
-print(f"mpirun -n 2: {len(mpi)} records equal the baseline's; trials per rank {per_rank}")
+print(f"mpirun -n 2: {len(mpi)} records equal one process's; trials per rank {per_rank}")
 PY

@@ -26,7 +26,8 @@ Eigen::Matrix3d rot_z(double a) {
 nlohmann::json TransferCriteria::to_json() const {
   return {{"min_part_agreement", min_part_agreement},
           {"max_contact_error", max_contact_error},
-          {"require_thumb_part", require_thumb_part}};
+          {"require_thumb_part", require_thumb_part},
+          {"max_palm_rotation_deg", max_palm_rotation_deg}};
 }
 
 nlohmann::json FidelityMetrics::to_json() const {
@@ -116,7 +117,8 @@ FidelityMetrics measure_fidelity(const ContactSignature& trial_closed,
 
 bool is_demonstrated_grasp(const FidelityMetrics& m, const TransferCriteria& c) {
   return m.part_agreement >= c.min_part_agreement && m.contact_error <= c.max_contact_error &&
-         (!c.require_thumb_part || m.thumb_on_demo_part);
+         (!c.require_thumb_part || m.thumb_on_demo_part) &&
+         m.palm_error_sym.rotation_deg <= c.max_palm_rotation_deg;
 }
 
 }  // namespace dffeval

@@ -19,7 +19,9 @@
 //     error is kMissingGroupError (the size of the whole object);
 //   - palm_error_sym: palm position and rotation error against the oracle
 //     grasp (the demo moved by the true object pose), minimized over the
-//     symmetry group.
+//     symmetry group; its rotation is a criterion (the approach direction,
+//     which the contacts do not give), its position is for reference only
+//     (a novel shape moves the demonstrated palm position legitimately).
 
 #include <Eigen/Geometry>
 #include <nlohmann/json.hpp>
@@ -51,6 +53,18 @@ struct TransferCriteria {
   /// The thumb must touch one of the parts the demo's thumb touches (vacuous
   /// when the demo's thumb touches nothing).
   bool require_thumb_part = true;
+  /// The palm must come from the demonstrated side: palm_error_sym's
+  /// rotation at most this, degrees. The contact signature alone has no
+  /// approach direction: on a can, the heuristic's top-down power grasp
+  /// touches the body with the same links as the side wrap and passed the
+  /// three rules above in 33 of 40 `can_wrap` trials on `seen_objects`,
+  /// each with the palm turned 91 to 92 degrees from the demonstration's.
+  /// Chosen on `seen_objects` (seed 11, the 2026-12-02 judge runs, rejudged
+  /// from their records): every grasp of `sparsedff`, `no-refine` and
+  /// `oracle-pose` that passes the three rules is within 48 degrees, every
+  /// such heuristic grasp on a side-wrap task 90 or more; 60 leaves a margin
+  /// on both sides (the `validation` runs' largest, in `real_like`, is 55).
+  double max_palm_rotation_deg = 60.0;
   nlohmann::json to_json() const;
 };
 

@@ -89,10 +89,14 @@ void read_transfer(const StrictYaml& y, TransferCriteria& t) {
   t.min_part_agreement = y.get_or("min_part_agreement", t.min_part_agreement);
   t.max_contact_error = y.get_or("max_contact_error", t.max_contact_error);
   t.require_thumb_part = y.get_or("require_thumb_part", t.require_thumb_part);
+  t.max_palm_rotation_deg = y.get_or("max_palm_rotation_deg", t.max_palm_rotation_deg);
   if (!(t.min_part_agreement >= 0.0 && t.min_part_agreement <= 1.0)) {
     y.fail("min_part_agreement", "must be in [0, 1]");
   }
   if (!(t.max_contact_error >= 0.0)) y.fail("max_contact_error", "must be >= 0");
+  if (!(t.max_palm_rotation_deg > 0.0 && t.max_palm_rotation_deg <= 180.0)) {
+    y.fail("max_palm_rotation_deg", "must be in (0, 180] degrees");
+  }
   y.reject_unknown_keys();
 }
 

@@ -141,6 +141,26 @@ TEST(GraspFidelity, AMugGraspTurnedAboutItsAxisIsNot) {
       1e-6);
 }
 
+TEST(GraspFidelity, TheRightContactsFromAnotherSideAreNotTheDemonstratedGrasp) {
+  // The contacts agree fully; only the palm's approach differs.
+  FidelityMetrics m;
+  m.part_agreement = 1.0;
+  m.contact_error = 0.05;
+  m.thumb_on_demo_part = true;
+  const TransferCriteria criteria;
+  m.palm_error_sym.rotation_deg = 30.0;
+  EXPECT_TRUE(is_demonstrated_grasp(m, criteria));
+  m.palm_error_sym.rotation_deg = criteria.max_palm_rotation_deg;
+  EXPECT_TRUE(is_demonstrated_grasp(m, criteria));
+  // A top-down grasp where the demo wraps the side: a quarter turn.
+  m.palm_error_sym.rotation_deg = 90.0;
+  EXPECT_FALSE(is_demonstrated_grasp(m, criteria));
+  // The palm position is not a criterion (a novel shape moves it).
+  m.palm_error_sym = {0.2, 10.0};
+  EXPECT_TRUE(is_demonstrated_grasp(m, criteria));
+  EXPECT_EQ(criteria.to_json().at("max_palm_rotation_deg"), criteria.max_palm_rotation_deg);
+}
+
 TEST(GraspFidelity, DemoSignaturesNameTheExpectedParts) {
   // What each task demonstrates, as (link group, part) pairs its replay must
   // contain (from the task descriptions in assets/demos/).

@@ -16,6 +16,7 @@
 
 #include "common/pose_json.h"
 #include "common/seeded_rng.h"
+#include "eval/harness/grasp_fidelity.h"
 #include "eval/harness/grasp_method.h"
 #include "eval/methods/builtin_methods.h"
 #include "sim/drawn_scene.h"
@@ -186,6 +187,37 @@ TEST(TrialRunner, TheHeuristicLiftsTheBasketButNotByItsHandle) {
     }
   }
   std::cout << "heuristic lifted " << lifted << " of 3 basket_handle trials\n";
+}
+
+TEST(TrialRunner, TheHeuristicTopGraspOnACanIsNotTheDemonstratedSideWrap) {
+  // The heuristic's top-down power grasp touches a can's body with the links
+  // that wrap it in the demonstration, so the contact rules alone pass it;
+  // its palm comes from above, a quarter turn from the demo's.
+  register_builtin_methods();
+  const auto dir = fixtures::fresh_temp_dir("trial_runner_can");
+  std::ofstream(dir / "can.yaml") << "name: can\nseed: 11\ntasks: [can_wrap]\n"
+                                     "object_sets: [seen]\nscene_sets: [clean]\ntrials: 3\n";
+  const SuiteSpec suite = load_suite((dir / "can.yaml").string());
+  TransferCriteria contacts_only = suite.transfer;
+  contacts_only.max_palm_rotation_deg = 180.0;
+  TrialRunner runner(suite, find_method("heuristic"));
+  int contact_rules_passed = 0;
+  for (const Trial& t : expand_trials(suite)) {
+    const TrialResult r = runner.run(t);
+    const nlohmann::json& f = r.record["fidelity"];
+    EXPECT_FALSE(r.transfer) << t.id << ": " << f.dump();
+    if (!r.success) continue;
+    EXPECT_EQ(r.failure_mode, "wrong_part") << t.id;
+    EXPECT_GT(f["palm_error_sym"]["rotation_deg"].get<double>(), 80.0) << t.id;
+    FidelityMetrics m;
+    m.part_agreement = f["part_agreement"].get<double>();
+    m.contact_error = f["contact_error"].get<double>();
+    m.thumb_on_demo_part = f["thumb_on_demo_part"].get<bool>();
+    m.palm_error_sym.rotation_deg = f["palm_error_sym"]["rotation_deg"].get<double>();
+    contact_rules_passed += is_demonstrated_grasp(m, contacts_only);
+  }
+  // The palm rule is what tells them apart (seen_objects: 33 of 40).
+  EXPECT_GE(contact_rules_passed, 1);
 }
 
 TEST(TrialRunner, SameTrialSameRecord) {
