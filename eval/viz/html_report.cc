@@ -27,7 +27,7 @@ struct RateKind {
 constexpr RateKind kRates[] = {
     {"transfer", "transfer", "transfer",
      "lifted with the demonstrated grasp (the thumb on the demo thumb's part, parts and contact "
-     "places as in the demonstration)"},
+     "places as in the demonstration, the palm from the demonstrated side)"},
     {"lift", "lift", "success", "lifted and held, anywhere on the object"},
     {"robust", "robust", "robust", "lifted, then held against a push along each of +-x, +-y, +-z"},
 };
