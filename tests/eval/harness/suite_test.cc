@@ -287,6 +287,22 @@ TEST(Suite, ExecutionTimesAndLengthsMustBeFiniteAndInRange) {
   }
 }
 
+TEST(Suite, TransferThresholdsAreReadAndChecked) {
+  const SuiteSpec s = load_suite(
+      suite_file("transfer", kValid + "transfer:\n  max_palm_rotation_deg: 45\n").string());
+  EXPECT_DOUBLE_EQ(s.transfer.max_palm_rotation_deg, 45.0);
+  EXPECT_DOUBLE_EQ(s.transfer.max_contact_error, TransferCriteria{}.max_contact_error);
+  EXPECT_DOUBLE_EQ(s.to_json()["transfer"]["max_palm_rotation_deg"].get<double>(), 45.0);
+  for (const char* value : {"0", "-10", "200"}) {
+    const std::string what =
+        load_error("bad_transfer", kValid + "transfer:\n  max_palm_rotation_deg: " + value + "\n");
+    EXPECT_NE(what.find("bad_transfer.yaml:8: key 'transfer.max_palm_rotation_deg': "),
+              std::string::npos)
+        << value << " -> " << what;
+    EXPECT_NE(what.find("must be in (0, 180] degrees"), std::string::npos) << what;
+  }
+}
+
 TEST(Suite, ADirectoryIsNamedAsOne) {
   const fs::path dir = fixtures::fresh_temp_dir("suite_dir");
   fs::create_directories(dir / "d.yaml");
