@@ -18,6 +18,7 @@ using namespace dffeval;
 
 int main(int argc, char** argv) {
   add_provenance_entry("mujoco_version", std::to_string(mj_version()));
+  add_provenance_entry("blas_kernels", blas_kernels());
   // One LibTorch thread per worker: suites parallelize across trials
   // (--jobs), and results then do not depend on the machine's core count.
   set_torch_threads(1);

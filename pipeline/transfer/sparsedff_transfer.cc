@@ -34,6 +34,15 @@ void set_torch_threads(int threads) {
   }
 }
 
+std::string blas_kernels() {
+  using CoreName = char* (*)();
+  if (auto* core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
+    if (const char* name = core()) return std::string("OpenBLAS ") + name;
+    return "OpenBLAS";
+  }
+  return "not OpenBLAS";
+}
+
 SparseDffPipeline::SparseDffPipeline(SparseDffConfig config) : config_(std::move(config)) {
   featurizer_ = make_featurizer(config_.backbone);
   hand_ = std::make_unique<HandModel>(HandModel::load());

@@ -27,6 +27,13 @@ namespace dffeval {
 /// thread count; the harness uses 1 per worker.
 void set_torch_threads(int threads);
 
+/// Which BLAS kernels LibTorch's matrix products run on: "OpenBLAS CORE"
+/// (the core type OpenBLAS picked for this CPU, or OPENBLAS_CORETYPE's), or
+/// "not OpenBLAS". Recorded in provenance because the SparseDFF grasps
+/// depend on it in their last digits: the same build on an AVX-512 machine
+/// (Cooperlake kernels) and an AVX2 one (Haswell) gives other grasps.
+std::string blas_kernels();
+
 struct SparseDffConfig {
   BackboneConfig backbone;
   /// Train and apply the refinement network (off: the no-refine ablation).

@@ -279,5 +279,17 @@ TEST(SetTorchThreads, SetsLibTorchAndOpenBlasAndClampsToOne) {
   }
 }
 
+TEST(BlasKernels, NamesTheCoreOpenBlasRunsOn) {
+  using CoreName = char* (*)();
+  auto* core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (core) {
+    // install_deps.sh installs OpenBLAS: its core type decides the kernels.
+    EXPECT_EQ(blas_kernels(), std::string("OpenBLAS ") + core());
+    EXPECT_GT(std::string(core()).size(), 0u);
+  } else {
+    EXPECT_EQ(blas_kernels(), "not OpenBLAS");
+  }
+}
+
 }  // namespace
 }  // namespace dffeval
