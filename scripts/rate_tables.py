@@ -23,20 +23,24 @@ def cell(rate, bold=False):
 
 def main(dirs):
     runs = [(pathlib.Path(d), json.loads((pathlib.Path(d) / "summary.json").read_text())) for d in dirs]
+    # Columns are runs, named by method, or by folder where two runs share a
+    # method (a validation run beside its override).
+    methods = [s["method"] for _, s in runs]
+    names = [m if methods.count(m) == 1 else d.name for (d, _), m in zip(runs, methods)]
     print("| method | transfer | robust | lift | failures |")
     print("| --- | ---: | ---: | ---: | --- |")
-    for d, s in runs:
+    for name, (d, s) in zip(names, runs):
         o = s["overall"]
         modes = ", ".join(f"{k} {v}" for k, v in sorted(o["failure_modes"].items(), key=lambda kv: -kv[1]))
-        print(f"| `{s['method']}` | {cell(o['transfer'], True)} | {cell(o['robust'])} | {cell(o['lift'])} | {modes or '-'} |")
+        print(f"| `{name}` | {cell(o['transfer'], True)} | {cell(o['robust'])} | {cell(o['lift'])} | {modes or '-'} |")
     scene_sets = sorted({r["scene_set"] for _, s in runs for r in s["rows"]})
     split = len(scene_sets) > 1
     cells = collections.OrderedDict()
-    for _, s in runs:
+    for name, (_, s) in zip(names, runs):
         for r in s["rows"]:
             key = (r["task"], r["scene_set"]) if split else (r["task"],)
             c = cells.setdefault(key, {})
-            t = c.setdefault(s["method"], [0, 0, 0, 0])
+            t = c.setdefault(name, [0, 0, 0, 0])
             for i, rate in enumerate(("transfer", "robust", "lift")):
                 t[i] += r[rate]["successes"]
             t[3] += r["trials"]
@@ -44,11 +48,10 @@ def main(dirs):
     print()
     print(f"Per {'task and scene set' if split else 'task'}, transfer / robust / lift successes of {'/'.join(map(str, sorted(n)))}:")
     print()
-    methods = [s["method"] for _, s in runs]
-    print("| " + (" | ".join(["task", "scene set"] if split else ["task"])) + " | " + " | ".join(f"`{m}`" for m in methods) + " |")
-    print("| --- " * (2 if split else 1) + "| ---: " * len(methods) + "|")
+    print("| " + (" | ".join(["task", "scene set"] if split else ["task"])) + " | " + " | ".join(f"`{m}`" for m in names) + " |")
+    print("| --- " * (2 if split else 1) + "| ---: " * len(names) + "|")
     for key, c in cells.items():
-        vals = [" / ".join(str(x) for x in c[m][:3]) if m in c else "-" for m in methods]
+        vals = [" / ".join(str(x) for x in c[m][:3]) if m in c else "-" for m in names]
         print("| " + " | ".join(key) + " | " + " | ".join(vals) + " |")
 
 
