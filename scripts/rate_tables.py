@@ -26,7 +26,9 @@ def main(dirs):
     # Columns are runs, named by method, or by folder where two runs share a
     # method (a validation run beside its override).
     methods = [s["method"] for _, s in runs]
-    names = [m if methods.count(m) == 1 else d.name for (d, _), m in zip(runs, methods)]
+    folders = [d.name for d, _ in runs]
+    names = [m if methods.count(m) == 1 else f if folders.count(f) == 1 else str(d)
+             for (d, _), m, f in zip(runs, methods, folders)]
     print("| method | transfer | robust | lift | failures |")
     print("| --- | ---: | ---: | ---: | --- |")
     for name, (d, s) in zip(names, runs):
