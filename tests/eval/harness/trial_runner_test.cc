@@ -168,12 +168,18 @@ TEST(TrialRunner, OraclePoseTrialRecordsSceneGraspAndExecution) {
   EXPECT_GE(r.timing_s.at("total"), r.timing_s.at("execute"));
 }
 
-TEST(TrialRunner, TheHeuristicLiftsTheBasketButNotByItsHandle) {
+/// Three trials of one task on seen instances in clean scenes.
+SuiteSpec three_trials_of(const std::string& task, int seed) {
   register_builtin_methods();
-  const auto dir = fixtures::fresh_temp_dir("trial_runner_basket");
-  std::ofstream(dir / "basket.yaml") << "name: basket\nseed: 3\ntasks: [basket_handle]\n"
-                                        "object_sets: [seen]\nscene_sets: [clean]\ntrials: 3\n";
-  const SuiteSpec suite = load_suite((dir / "basket.yaml").string());
+  const auto dir = fixtures::fresh_temp_dir("trial_runner_" + task);
+  std::ofstream(dir / "suite.yaml")
+      << "name: " << task << "\nseed: " << seed << "\ntasks: [" << task
+      << "]\nobject_sets: [seen]\nscene_sets: [clean]\ntrials: 3\n";
+  return load_suite((dir / "suite.yaml").string());
+}
+
+TEST(TrialRunner, TheHeuristicLiftsTheBasketButNotByItsHandle) {
+  const SuiteSpec suite = three_trials_of("basket_handle", 3);
   TrialRunner runner(suite, find_method("heuristic"));
   int lifted = 0;
   for (const Trial& t : expand_trials(suite)) {
@@ -193,11 +199,7 @@ TEST(TrialRunner, TheHeuristicTopGraspOnACanIsNotTheDemonstratedSideWrap) {
   // The heuristic's top-down power grasp touches a can's body with the links
   // that wrap it in the demonstration, so the contact rules alone pass it;
   // its palm comes from above, a quarter turn from the demo's.
-  register_builtin_methods();
-  const auto dir = fixtures::fresh_temp_dir("trial_runner_can");
-  std::ofstream(dir / "can.yaml") << "name: can\nseed: 11\ntasks: [can_wrap]\n"
-                                     "object_sets: [seen]\nscene_sets: [clean]\ntrials: 3\n";
-  const SuiteSpec suite = load_suite((dir / "can.yaml").string());
+  const SuiteSpec suite = three_trials_of("can_wrap", 11);
   TransferCriteria contacts_only = suite.transfer;
   contacts_only.max_palm_rotation_deg = 180.0;
   TrialRunner runner(suite, find_method("heuristic"));
