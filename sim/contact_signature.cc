@@ -98,9 +98,10 @@ std::vector<ContactPoint> read_contact_points(const World& world, const mjData* 
     // MuJoCo's contact normal points from geom1 to geom2: outward from the
     // object when the object is geom1.
     double outward = 1.0;
-    if (b1 == target && world.is_hand_body(b2)) {
+    // A soft target's composite bodies all count as the target (in its frame).
+    if (world.is_target_body(b1) && world.is_hand_body(b2)) {
       hand_body = b2;
-    } else if (b2 == target && world.is_hand_body(b1)) {
+    } else if (world.is_target_body(b2) && world.is_hand_body(b1)) {
       hand_body = b1;
       outward = -1.0;
     } else {

@@ -27,6 +27,22 @@ bool slow_enough(const Eigen::Isometry3d& moved, double window_s, double remaini
          push.max_translation_m + speed_m_s * remaining_s < config.max_translation_m &&
          push.max_rotation_deg + speed_deg_s * remaining_s < config.max_rotation_deg;
 }
+/// The push on the object: on a rigid one at its centre of mass; on a soft
+/// one spread over its composite's bodies by mass (as gravity is), so that
+/// the centre body alone is not pulled through the surface.
+void apply_object_force(const World& world, const Eigen::Vector3d& f, mjData* d) {
+  const mjModel* m = world.model();
+  const int target = world.target_body();
+  if (!world.scene().target.object.soft) {
+    for (int i = 0; i < 3; ++i) d->xfrc_applied[6 * target + i] = f[i];
+    return;
+  }
+  const double total_kg = m->body_subtreemass[target];
+  for (int b = target; b < m->nbody; ++b) {
+    if (!world.is_target_body(b)) continue;
+    for (int i = 0; i < 3; ++i) d->xfrc_applied[6 * b + i] = f[i] * m->body_mass[b] / total_kg;
+  }
+}
 }  // namespace
 
 ForceTestResult run_force_test(const World& world, const mjData* held,
@@ -61,7 +77,7 @@ ForceTestResult run_force_test(const World& world, const mjData* held,
       const double s = std::min(1.0, static_cast<double>(step) / n_ramp);
       const Eigen::Vector3d f = s * s * (3 - 2 * s) * r.force_n * dir;  // smooth ramp
       world.compensate_hand_gravity(d);
-      for (int i = 0; i < 3; ++i) d->xfrc_applied[6 * target + i] = f[i];
+      apply_object_force(world, f, d);
       mj_step(m, d);
       r.sim_time_s += dt;
       push.duration_s += dt;

@@ -58,13 +58,12 @@ int geom_touched_by_hand(const World& w, const mjContact& c) {
 }
 
 ContactSummary summarize_contacts(const World& w, const mjData* d) {
-  const mjModel* m = w.model();
   ContactSummary s;
   for (int i = 0; i < d->ncon; ++i) {
     const mjContact& c = d->contact[i];
     const int other = geom_touched_by_hand(w, c);
     if (other < 0) continue;
-    if (m->geom_bodyid[other] == w.target_body()) ++s.hand_object;
+    if (w.is_target_geom(other)) ++s.hand_object;
     if (other == w.table_geom()) s.table_penetration_m = std::max(s.table_penetration_m, -c.dist);
   }
   return s;
@@ -120,8 +119,11 @@ double hand_penetration_m(const World& w, const mjData* d, int other_body,
     const mjContact& c = d->contact[i];
     const int other = geom_touched_by_hand(w, c);
     if (other < 0) continue;
-    const bool match =
-        other_body < 0 ? other == w.table_geom() : m->geom_bodyid[other] == other_body;
+    // Every body of a soft target counts as the target.
+    const int body = m->geom_bodyid[other];
+    const bool match = other_body < 0 ? other == w.table_geom()
+                                      : body == other_body || (other_body == w.target_body() &&
+                                                               w.is_target_body(body));
     if (match && -c.dist > deepest) {
       deepest = -c.dist;
       if (deepest_pair) {
@@ -141,7 +143,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
   ExecutionResult r;
   const int target = world.target_body();
   const Eigen::Isometry3d X_WObj0 = world.body_pose(d, target);
-  const double rest_z = X_WObj0.translation().z();
+  const double rest_z = world.target_height_m(d);
 
   // Penetration of the grasp as given, measured in place: teleporting the hand
   // and running mj_forward leave the object's state as it was, and the hand is
@@ -209,7 +211,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     r.displacement_at_close_m = moved.head<2>().norm();
   }
   if (cfg.stop_after_close) {
-    r.object_lift_m = world.body_pose(d, target).translation().z() - rest_z;
+    r.object_lift_m = world.target_height_m(d) - rest_z;
     if (!ok) {
       r.failure = FailureMode::kSimError;
       if (r.detail.empty()) r.detail = "simulation diverged (NaN or object speed above limit)";
@@ -246,7 +248,7 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
     r.hand_object_contacts_at_end = end.hand_object;
     r.contact_at_end = end.hand_object > 0;
     r.contacts_held = read_contact_signature(world, d);
-    r.object_lift_m = world.body_pose(d, target).translation().z() - rest_z;
+    r.object_lift_m = world.target_height_m(d) - rest_z;
     r.success = r.contact_at_end && r.object_lift_m >= cfg.success_height_m;
     if (!r.success) r.failure = cause_of_failure(r);
   }

@@ -55,6 +55,8 @@ struct CategorySpec {
   double density_lo;  // kg/m^3
   double density_hi;
   void (*build)(const Params&, std::vector<ObjectPart>*);
+  /// A soft body (a MuJoCo composite): not in object_categories().
+  bool deformable = false;
 };
 
 // ---------------------------------------------------------------- part helpers
@@ -270,6 +272,18 @@ void build_basket(const Params& p, std::vector<ObjectPart>* parts) {
   add_capsule(parts, Vector3d(0, -yp, zbar), Vector3d(0, yp, zbar), rh);
 }
 
+// Soft ball: its rest shape, one sphere of the outer radius resting on the
+// table (bounds, volume and part labels); the body itself is a composite
+// (sim/object_mjcf.cc, soft_ball_spec()).
+void build_soft_ball(const Params& p, std::vector<ObjectPart>* parts) {
+  const double R = p.at("radius");
+  ObjectPart s;
+  s.type = PrimitiveType::kSphere;
+  s.size = Vector3d(R, 0, 0);
+  s.X_ObjPart = make_pose(Vector3d(0, 0, R));
+  parts->push_back(s);
+}
+
 const std::vector<CategorySpec>& specs() {
   static const std::vector<CategorySpec> kSpecs = {
       {"mug",
@@ -320,13 +334,16 @@ const std::vector<CategorySpec>& specs() {
        700.0,
        1000.0,
        &build_basket},
+      // A plush ball, 8 to 12 cm across; a fibre-filled toy's bulk density
+      // (assumed 60 to 140 kg/m^3) gives 0.05 (the floor) to 0.13 kg.
+      {"soft_ball", {{"radius", 0.04, 0.06, true}}, 60.0, 140.0, &build_soft_ball, true},
   };
   return kSpecs;
 }
 
 std::string known_categories_text() {
   std::string s;
-  for (const auto& c : object_categories()) s += (s.empty() ? "" : ", ") + c;
+  for (const auto& spec : specs()) s += (s.empty() ? "" : ", ") + spec.name;
   return s;
 }
 
@@ -423,10 +440,27 @@ Eigen::AlignedBox3d ObjectInstance::bounds_obj() const {
 const std::vector<std::string>& object_categories() {
   static const std::vector<std::string> kNames = [] {
     std::vector<std::string> names;
-    for (const auto& s : specs()) names.push_back(s.name);
+    for (const auto& s : specs())
+      if (!s.deformable) names.push_back(s.name);
     return names;
   }();
   return kNames;
+}
+
+const std::vector<std::string>& deformable_categories() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const auto& s : specs())
+      if (s.deformable) names.push_back(s.name);
+    return names;
+  }();
+  return kNames;
+}
+
+bool is_known_category(const std::string& category) {
+  for (const auto& s : specs())
+    if (s.name == category) return true;
+  return false;
 }
 
 const std::vector<ParamRange>& object_param_ranges(const std::string& category) {
@@ -509,13 +543,28 @@ ObjectInstance draw_object_instance(const std::string& category, InstanceSet set
   obj.appearance.rgb = rgb;
   obj.appearance.rgb2 = rgb2;
   obj.appearance.checker_texture = rng.uniform() < 0.5;
+  if (spec.deformable) obj.soft = std::make_shared<const SoftBallSpec>(soft_ball_spec(obj));
   return obj;
+}
+
+SoftBallSpec soft_ball_spec(const ObjectInstance& object) {
+  SoftBallSpec s;
+  s.radius_m = object.params.at("radius").get<double>();
+  // 0.185 of the radius: 12 mm at 6.5 cm, the spike's measured element
+  // (tests/sim/soft_object_mjcf_test.cc); under the composite's limit of a
+  // quarter of the radius (half the grid spacing at 5 per axis).
+  s.element_radius_m = 0.185 * s.radius_m;
+  s.mass_kg = object.mass_kg;
+  s.friction = object.friction;
+  for (int i = 0; i < 3; ++i) s.rgba[i] = object.appearance.rgb[i];
+  return s;
 }
 
 ShapeSymmetry category_symmetry(const std::string& category) {
   if (category == "mug") return ShapeSymmetry::kMirrorY;
   if (category == "box" || category == "basket") return ShapeSymmetry::kMirrorXY;
-  if (category == "bottle" || category == "can" || category == "bowl") return ShapeSymmetry::kAxial;
+  if (category == "bottle" || category == "can" || category == "bowl" || category == "soft_ball")
+    return ShapeSymmetry::kAxial;
   return ShapeSymmetry::kNone;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // Procedural object categories: six parametric families of rigid objects
-// (mug, bottle, bowl, box, can, basket) built only from MuJoCo primitive geoms
+// (mug, bottle, bowl, box, can, basket), and one deformable family
+// (soft_ball, a MuJoCo composite: see deformable_categories()); the rigid
+// ones are built only from MuJoCo primitive geoms
 // (box, cylinder, capsule, sphere). MuJoCo collides meshes as their convex
 // hulls, so every non-convex feature (a mug's or bowl's cavity, a handle) is a
 // union of convex primitives: a wall is a ring of thin boxes around the axis, a
@@ -57,7 +59,8 @@
 // fraction u in [0, 1] and sets value = lo + u * (hi - lo). Exactly one
 // parameter per category is its key parameter (ParamRange::key):
 //   mug: height, bottle: height, bowl: diameter, box: size_z (height),
-//   can: height, basket: handle_height (bar height above the rim).
+//   can: height, basket: handle_height (bar height above the rim),
+//   soft_ball (deformable, deformable_categories()): radius.
 //   - seen: every shape parameter (key included) has u in [0.2, 0.8] (the
 //     inner 60% of its range); seen instance 0, the demonstration's source
 //     object, has u = 0.5 for every shape parameter and the density, and the
@@ -86,6 +89,7 @@
 #include <vector>
 
 #include "sim/mesh_shape.h"
+#include "sim/soft_object_mjcf.h"
 
 namespace dffeval {
 
@@ -192,6 +196,10 @@ struct ObjectInstance {
   /// Sliding friction coefficient (MuJoCo geom friction[0]).
   double friction = 0.85;
   ObjectAppearance appearance;
+  /// Set for a deformable object (category soft_ball): the body is this
+  /// MuJoCo composite, and `parts` hold only its rest shape (for bounds,
+  /// volume and part labels; not written as geoms). Null for rigid objects.
+  std::shared_ptr<const SoftBallSpec> soft;
   /// Axis-aligned bounding box of all parts in the object frame, metres (exact
   /// for box/cylinder/capsule/sphere). Its min z is 0.
   Eigen::AlignedBox3d bounds_obj() const;
@@ -206,8 +214,19 @@ struct ParamRange {
   bool key = false;
 };
 
-/// The category names: mug, bottle, bowl, box, can, basket.
+/// The rigid category names: mug, bottle, bowl, box, can, basket. Every
+/// loop over "all categories" (clutter, backbone training, `tasks: all`)
+/// uses these, so adding a deformable category changed none of them.
 const std::vector<std::string>& object_categories();
+
+/// The deformable categories: soft_ball, a plush ball (a MuJoCo 2.2
+/// composite, sim/soft_object_mjcf.h): radius (key) 4 to 6 cm, outer
+/// radius, element spheres included; density 60 to 140 kg/m^3. Named
+/// explicitly by suites and demonstrations.
+const std::vector<std::string>& deformable_categories();
+
+/// A rigid or deformable category.
+bool is_known_category(const std::string& category);
 
 /// The shape parameters of a category, in draw order. Throws InputError for an
 /// unknown category.
@@ -243,6 +262,10 @@ ObjectInstance draw_object_instance(const std::string& category, InstanceSet set
 /// index outside [0, instances_per_set(set)) (so a suite cannot silently run
 /// on instances the catalog does not declare) or an unknown category.
 ObjectInstance make_object_instance(const std::string& category, InstanceSet set, int index);
+
+/// The composite of a soft_ball instance (drawn radius, mass, friction and
+/// colour; element radius 0.185 of the radius).
+SoftBallSpec soft_ball_spec(const ObjectInstance& object);
 
 /// Which canonical points a category's shape cannot tell apart (mirror and
 /// axial symmetries of the object frames below): a mug is mirror-symmetric

@@ -46,6 +46,25 @@ bool has_visual_only_part(const ObjectInstance& object) {
   return false;
 }
 
+/// A soft ball: a free body whose frame is the canonical one (origin on the
+/// table), holding a welded centre body at the ball's centre with the
+/// composite. The free body needs a mass of its own: a small anchor geom
+/// that collides with nothing and is not drawn (group 4), one element's
+/// share of the mass.
+std::string soft_body_mjcf(const ObjectInstance& object, const std::string& prefix) {
+  const SoftBallSpec& spec = *object.soft;
+  const int shares = 1;
+  const double share_kg = spec.mass_kg / (soft_ball_body_count(spec) + shares);
+  std::ostringstream out;
+  out << "  <geom name=\"" << prefix << "_anchor\" type=\"sphere\" size=\""
+      << num(0.25 * spec.radius_m) << "\" pos=\"0 0 " << num(spec.radius_m) << "\" mass=\""
+      << num(share_kg) << "\" contype=\"0\" conaffinity=\"0\" group=\"4\"/>\n";
+  out << "  <body name=\"" << prefix << "_core\" pos=\"0 0 " << num(spec.radius_m) << "\">\n";
+  out << soft_ball_composite_mjcf(spec, prefix, prefix + "_mat", shares);
+  out << "  </body>\n";
+  return out.str();
+}
+
 }  // namespace
 
 std::string object_asset_mjcf(const ObjectInstance& object, const std::string& prefix) {
@@ -83,7 +102,8 @@ std::string object_body_mjcf(const ObjectInstance& object, const std::string& pr
   out << "<body name=\"" << prefix << "\" pos=\"" << vec_text(X_WObj.translation()) << "\" quat=\""
       << quat_text(X_WObj.linear()) << "\">\n";
   out << "  <freejoint name=\"" << prefix << "_free\"/>\n";
-  for (size_t i = 0; i < object.parts.size(); ++i) {
+  if (object.soft) out << soft_body_mjcf(object, prefix);
+  for (size_t i = 0; i < object.parts.size() && !object.soft; ++i) {
     const ObjectPart& part = object.parts[i];
     out << "  <geom name=\"" << prefix << "_g" << i << "\" type=\"" << to_string(part.type);
     if (part.type == PrimitiveType::kMesh) {

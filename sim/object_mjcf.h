@@ -23,6 +23,9 @@ std::string object_asset_mjcf(const ObjectInstance& object, const std::string& p
 /// origin. Mesh parts: an explicit mass (density times the enclosed volume),
 /// drawn-only parts contype/conaffinity 0, massless, group 1, and the
 /// collision pieces of an object with a drawn-only part group 3 (hidden).
+/// A soft object: instead of the part geoms, a hidden anchor geom and a
+/// body "{prefix}_core" at the ball's centre holding the composite (bodies
+/// "{prefix}B..."), every body under "{prefix}" (World::is_target_body).
 /// Needs object_asset_mjcf(object, prefix) in <asset>.
 std::string object_body_mjcf(const ObjectInstance& object, const std::string& prefix,
                              const Eigen::Isometry3d& X_WObj);

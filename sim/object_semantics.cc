@@ -131,6 +131,17 @@ std::string basket_part(const ObjectInstance& o, const Eigen::Vector3d& p) {
   return "walls";
 }
 
+// Soft ball: by latitude on its rest sphere (radius R, centre at z = R): the
+// cap above 30 degrees north is the top, below 30 degrees south the bottom
+// (where it rests), the band between the side. A squeezed ball's contacts
+// move a few millimetres; the bands are wide enough for that.
+std::string soft_ball_part(const ObjectInstance& o, const Eigen::Vector3d& p) {
+  const double R = param(o, "radius");
+  if (p.z() >= 1.5 * R) return "top";
+  if (p.z() <= 0.5 * R) return "bottom";
+  return "side";
+}
+
 }  // namespace
 
 std::string to_string(SymmetryGroup group) {
@@ -160,7 +171,8 @@ SymmetryGroup object_symmetry(const ObjectInstance& object) {
   if (object.declared && !object.declared->symmetry.empty())
     return symmetry_group_from_string(object.declared->symmetry);
   const std::string& c = object.category;
-  if (c == "bottle" || c == "can" || c == "bowl") return SymmetryGroup::kContinuousZ;
+  if (c == "bottle" || c == "can" || c == "bowl" || c == "soft_ball")
+    return SymmetryGroup::kContinuousZ;
   if (c == "basket") return SymmetryGroup::kHalfTurnZ;
   if (c == "box") {
     const double dx = param(object, "size_x") - param(object, "size_y");
@@ -195,11 +207,13 @@ const std::vector<std::string>& category_parts(const std::string& category) {
       {"box", {"top", "side", "bottom"}},
       {"can", {"body", "top_rim", "bottom_rim"}},
       {"basket", {"handle_bar", "posts", "walls", "rim"}},
+      {"soft_ball", {"top", "side", "bottom"}},
   };
   auto it = kParts.find(category);
   if (it == kParts.end()) {
     std::string known;
     for (const auto& name : object_categories()) known += (known.empty() ? "" : ", ") + name;
+    for (const auto& name : deformable_categories()) known += ", " + name;
     throw InputError("unknown object category '" + category + "' (known: " + known + ")");
   }
   return it->second;
@@ -228,6 +242,7 @@ std::string part_label(const ObjectInstance& object, const Eigen::Vector3d& p_ob
   if (c == "box") return box_part(object, p_obj, n_obj);
   if (c == "can") return can_part(object, p_obj);
   if (c == "basket") return basket_part(object, p_obj);
+  if (c == "soft_ball") return soft_ball_part(object, p_obj);
   category_parts(c);  // throws, naming the category
   return "";
 }

@@ -8,7 +8,9 @@
 //
 // Symmetry groups (proper rotations about the canonical +z axis only: a hand
 // is chiral, so a mirror image of a grasp is not the same grasp):
-//   - continuous about z: bottle, can, bowl (bodies of revolution);
+//   - continuous about z: bottle, can, bowl (bodies of revolution), and
+//     soft_ball (a sphere: every rotation; about z is what a grasp on a
+//     resting ball can tell);
 //   - a half turn about z: box, basket (a rectangular footprint); a box whose
 //     footprint is square (|size_x - size_y| < kSquareToleranceM) also has the
 //     quarter turn;
@@ -17,7 +19,8 @@
 // Parts (every point of the surface belongs to exactly one):
 //   mug: body, handle, rim, base; bottle: body, shoulder, neck, cap;
 //   bowl: rim, wall, base, inside; box: top, side, bottom;
-//   can: body, top_rim, bottom_rim; basket: handle_bar, posts, walls, rim.
+//   can: body, top_rim, bottom_rim; basket: handle_bar, posts, walls, rim;
+//   soft_ball (deformable): top, side, bottom.
 // A part is decided from the point and the outward surface normal in the
 // object frame and the instance's shape parameters, not from the MuJoCo geom,
 // because one geom may hold several parts (a box's top and sides) and one

@@ -200,7 +200,10 @@ RenderedViews RgbdRenderer::render(const World& world, mjData* d, bool with_segm
           if (id < 0 || id >= scene_.ngeom) continue;
           const mjvGeom& g = scene_.geoms[id];
           if (g.objtype == mjOBJ_GEOM && g.objid >= 0) {
-            seg[static_cast<std::size_t>(v) * W + u] = m->geom_bodyid[g.objid];
+            // An object's every body (a soft object's composite) is the object.
+            const int b = m->geom_bodyid[g.objid];
+            seg[static_cast<std::size_t>(v) * W + u] =
+                world.is_hand_body(b) ? b : m->body_rootid[b];
           }
         }
       }

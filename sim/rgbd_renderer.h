@@ -17,7 +17,9 @@ namespace dffeval {
 struct RenderedViews {
   /// The views as a camera rig would give them (RGB, metric depth, K, X_WC).
   Observation observation;
-  /// Per view, per pixel: the MuJoCo body id seen, -1 for background. For
+  /// Per view, per pixel: the MuJoCo body id seen (for an object its root
+  /// body, so a soft object's composite reads as the object), -1 for
+  /// background. For
   /// evaluation and diagnostics only: never an input to a grasp method.
   /// Empty unless requested.
   std::vector<std::vector<std::int32_t>> segmentation_body;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 #include "common/input_error.h"
 
 namespace dffeval {
@@ -38,28 +40,36 @@ int soft_ball_body_count(const SoftBallSpec& spec) {
   return n * n * n - inner * inner * inner + 1;
 }
 
+std::string soft_ball_composite_mjcf(const SoftBallSpec& spec, const std::string& prefix,
+                                     const std::string& material, int extra_mass_shares) {
+  validate(spec);
+  if (extra_mass_shares < 0) throw std::invalid_argument("extra_mass_shares must be >= 0");
+  const int n = spec.count_per_axis;
+  const double element_mass_kg = spec.mass_kg / (soft_ball_body_count(spec) + extra_mass_shares);
+  const std::string look = material.empty()
+                               ? fmt::format("rgba=\"{:.9g} {:.9g} {:.9g} {:.9g}\"", spec.rgba[0],
+                                             spec.rgba[1], spec.rgba[2], spec.rgba[3])
+                               : "material=\"" + material + "\"";
+  return fmt::format(
+      "<composite prefix=\"{0}\" type=\"ellipsoid\" count=\"{1} {1} {1}\" spacing=\"{2:.9g}\" "
+      "solrefsmooth=\"{3:.9g} 1\">\n"
+      "  <joint kind=\"main\" stiffness=\"{4:.9g}\" damping=\"{5:.9g}\"/>\n"
+      "  <tendon kind=\"main\" solreffix=\"{6:.9g} 1\"/>\n"
+      "  <geom type=\"sphere\" size=\"{7:.9g}\" mass=\"{8:.9g}\" condim=\"4\" "
+      "friction=\"{9:.9g} 0.005 0.0001\" solref=\"0.004 1\" solimp=\"0.95 0.99 0.001\" {10}/>\n"
+      "</composite>\n",
+      prefix, n, grid_spacing_m(spec), spec.smooth_timeconst_s, spec.radial_stiffness_n_m,
+      spec.radial_damping_n_s_m, spec.volume_timeconst_s, spec.element_radius_m, element_mass_kg,
+      spec.friction, look);
+}
+
 std::string soft_ball_body_mjcf(const SoftBallSpec& spec, const std::string& name, double x_m,
                                 double y_m, double z_m) {
-  validate(spec);
-  const int n = spec.count_per_axis;
   // The centre body gets a geom of its own, of the same mass.
-  const double element_mass_kg = spec.mass_kg / soft_ball_body_count(spec);
   return fmt::format(
       "<body name=\"{0}\" pos=\"{1:.9g} {2:.9g} {3:.9g}\">\n"
-      "  <freejoint name=\"{0}_free\"/>\n"
-      "  <composite prefix=\"{0}\" type=\"ellipsoid\" count=\"{4} {4} {4}\" spacing=\"{5:.9g}\" "
-      "solrefsmooth=\"{6:.9g} 1\">\n"
-      "    <joint kind=\"main\" stiffness=\"{7:.9g}\" damping=\"{8:.9g}\"/>\n"
-      "    <tendon kind=\"main\" solreffix=\"{9:.9g} 1\"/>\n"
-      "    <geom type=\"sphere\" size=\"{10:.9g}\" mass=\"{11:.9g}\" condim=\"4\" "
-      "friction=\"{12:.9g} 0.005 0.0001\" solref=\"0.004 1\" solimp=\"0.95 0.99 0.001\" "
-      "rgba=\"{13:.9g} {14:.9g} {15:.9g} {16:.9g}\"/>\n"
-      "  </composite>\n"
-      "</body>\n",
-      name, x_m, y_m, z_m, n, grid_spacing_m(spec), spec.smooth_timeconst_s,
-      spec.radial_stiffness_n_m, spec.radial_damping_n_s_m, spec.volume_timeconst_s,
-      spec.element_radius_m, element_mass_kg, spec.friction, spec.rgba[0], spec.rgba[1],
-      spec.rgba[2], spec.rgba[3]);
+      "  <freejoint name=\"{0}_free\"/>\n{4}</body>\n",
+      name, x_m, y_m, z_m, soft_ball_composite_mjcf(spec, name));
 }
 
 }  // namespace dffeval

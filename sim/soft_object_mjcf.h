@@ -1,7 +1,15 @@
 #pragma once
 // MJCF text of a soft, plush-ball-like object: a MuJoCo 2.2 <composite
-// type="ellipsoid"> (surface bodies on radial sliders around a centre body
-// with a free joint), first step toward a deformable category (issue #15).
+// type="ellipsoid"> (surface bodies on radial sliders around a centre body).
+// The catalog's deformable category `soft_ball` (sim/object_catalog.h) is
+// written with it (sim/object_mjcf.cc).
+//
+// Geometry, measured while writing the category: MuJoCo places the element
+// spheres inside the ellipsoid of semi-axes spacing * (count - 1) / 2, so
+// that radius (radius_m) is the ball's outer radius, element spheres
+// included. MuJoCo gives the composite's element geoms contype 0 and
+// conaffinity 1: they do not collide with each other, but with every geom
+// of contype 1 (the table, the hand, other objects).
 
 #include <string>
 
@@ -35,6 +43,15 @@ struct SoftBallSpec {
 
 /// Number of bodies the composite adds (surface bodies plus the centre).
 int soft_ball_body_count(const SoftBallSpec& spec);
+
+/// The <composite> element alone, for a body that holds the ball's centre
+/// (its bodies named by MuJoCo "{prefix}B..."). Each element geom, and the
+/// centre's, gets mass_kg / (body count + extra_mass_shares): a caller that
+/// adds geoms of its own keeps the total at mass_kg. With a non-empty
+/// material the elements use it, otherwise spec.rgba. Throws as
+/// soft_ball_body_mjcf.
+std::string soft_ball_composite_mjcf(const SoftBallSpec& spec, const std::string& prefix,
+                                     const std::string& material = "", int extra_mass_shares = 0);
 
 /// MJCF text of <body name="{name}" pos="x y z"> with <freejoint> and the
 /// composite (its bodies named by MuJoCo "{name}B..."). Throws InputError

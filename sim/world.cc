@@ -157,6 +157,11 @@ std::unique_ptr<World> World::compose(const DrawnScene& scene, const PhysicsSett
   return w;
 }
 
+double World::target_height_m(const mjData* d) const {
+  if (scene_.target.object.soft) return d->subtree_com[3 * target_body_ + 2];
+  return d->xpos[3 * target_body_ + 2];
+}
+
 void World::find_ids() {
   const mjModel* m = model_;
 

@@ -81,6 +81,15 @@ class World {
   bool is_hand_geom(int geom) const { return is_hand_body(model_->geom_bodyid[geom]); }
 
   int target_body() const { return target_body_; }
+  /// The target's own body or, for a soft object, any body of its composite
+  /// (every body whose root is the target).
+  bool is_target_body(int body) const { return model_->body_rootid[body] == target_body_; }
+  bool is_target_geom(int geom) const { return is_target_body(model_->geom_bodyid[geom]); }
+  /// The height a lift is measured on, metres (world z): the target frame's
+  /// origin for a rigid object; a soft object's centre of mass (its
+  /// composite's bodies deform around the frame). subtree_com is MuJoCo's,
+  /// from the last mj_forward or mj_step.
+  double target_height_m(const mjData* d) const;
   const std::vector<int>& clutter_bodies() const { return clutter_bodies_; }
   int table_geom() const { return table_geom_; }
   int palm_body() const { return palm_body_; }

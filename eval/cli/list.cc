@@ -50,6 +50,9 @@ int list_everything(const std::vector<std::string>& extra_suites) {
   for (const auto& c : object_categories())
     fmt::print("  {:<16} {} / {}\n", c, instances_per_set(InstanceSet::kSeen),
                instances_per_set(InstanceSet::kNovel));
+  for (const auto& c : deformable_categories())
+    fmt::print("  {:<16} {} / {} (deformable: named by tasks, not in `tasks: all`)\n", c,
+               instances_per_set(InstanceSet::kSeen), instances_per_set(InstanceSet::kNovel));
   fmt::print("mesh object sets (named by the suites above; sim/mesh_object_set.h):\n");
   if (mesh_sets.empty()) fmt::print("  (none)\n");
   for (const auto& [suite, set] : mesh_sets) {

@@ -1,6 +1,8 @@
 #include "eval/harness/demo_authoring.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "common/input_error.h"
 #include "eval/harness/trial_runner.h"
@@ -34,15 +36,24 @@ std::array<double, kNumHandJoints> close_fingers_on_object(
   // object at the pose the palm is given in. A free object was pushed away by
   // the closing fingers, and the fingers recorded around the displaced object
   // sank up to a finger radius into it on replay.
-  const int joint = m->body_jntadr[world->target_body()];
-  const int qadr = m->jnt_qposadr[joint], vadr = m->jnt_dofadr[joint];
-  std::array<double, 7> q_obj{};
-  std::copy_n(d->qpos + qadr, 7, q_obj.begin());
+  // A soft object is held in its rest shape too (every joint of its
+  // composite): fingers that pushed the surface in were recorded 16-20 mm
+  // inside the ball.
+  std::vector<std::pair<int, int>> held_qpos, held_dofs;  // (address, count)
+  for (int j = 0; j < m->njnt; ++j) {
+    if (!world->is_target_body(m->jnt_bodyid[j])) continue;
+    const int type = m->jnt_type[j];
+    const int nq = type == mjJNT_FREE ? 7 : type == mjJNT_BALL ? 4 : 1;
+    const int nv = type == mjJNT_FREE ? 6 : type == mjJNT_BALL ? 3 : 1;
+    held_qpos.emplace_back(m->jnt_qposadr[j], nq);
+    held_dofs.emplace_back(m->jnt_dofadr[j], nv);
+  }
+  const std::vector<double> q_obj(d->qpos, d->qpos + m->nq);
   auto step = [&]() {
     world->compensate_hand_gravity(d);
     mj_step(m, d);
-    std::copy(q_obj.begin(), q_obj.end(), d->qpos + qadr);
-    std::fill_n(d->qvel + vadr, 6, 0.0);
+    for (const auto& [adr, n] : held_qpos) std::copy_n(q_obj.data() + adr, n, d->qpos + adr);
+    for (const auto& [adr, n] : held_dofs) std::fill_n(d->qvel + adr, n, 0.0);
   };
 
   // Like the executor: the thumb's base rotation and opposition (THJ5, THJ4)

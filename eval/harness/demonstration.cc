@@ -76,6 +76,17 @@ void read_joints(const StrictYaml& joints, Demonstration* d) {
 
 std::vector<std::string> list_tasks() { return list_yaml_names("assets/demos"); }
 
+std::vector<std::string> rigid_tasks() {
+  std::vector<std::string> out;
+  for (const std::string& task : list_tasks()) {
+    const std::string category = load_demonstration(task).category;
+    if (std::find(object_categories().begin(), object_categories().end(), category) !=
+        object_categories().end())
+      out.push_back(task);
+  }
+  return out;
+}
+
 Demonstration load_demonstration(const std::string& task_or_path) {
   std::filesystem::path file = task_or_path;
   if (file.extension() != ".yaml") {
@@ -90,10 +101,10 @@ Demonstration load_demonstration(const std::string& task_or_path) {
   d.file = file;
   d.task = y.get<std::string>("task");
   d.category = y.get<std::string>("category");
-  const auto& cats = object_categories();
-  if (std::find(cats.begin(), cats.end(), d.category) == cats.end()) {
-    y.fail("category",
-           fmt::format("unknown category '{}' (known: {})", d.category, fmt::join(cats, ", ")));
+  if (!is_known_category(d.category)) {
+    y.fail("category", fmt::format("unknown category '{}' (known: {}, {})", d.category,
+                                   fmt::join(object_categories(), ", "),
+                                   fmt::join(deformable_categories(), ", ")));
   }
   d.description = y.get<std::string>("description");
   const StrictYaml src = y.child("source");

@@ -41,5 +41,9 @@ Demonstration load_demonstration(const std::string& task_or_path);
 void save_demonstration(const Demonstration& demo, const std::filesystem::path& file);
 /// Task names in assets/demos/.
 std::vector<std::string> list_tasks();
+/// The tasks on rigid categories: what a suite's `tasks: all` means. Tasks
+/// on deformable objects (soft_ball_top) are named explicitly, so adding one
+/// changed no suite that says `all`.
+std::vector<std::string> rigid_tasks();
 
 }  // namespace dffeval

@@ -178,7 +178,7 @@ SuiteSpec load_suite(const std::string& name_or_path) {
   const auto known_tasks = list_tasks();
   const StrictYaml tasks = y.child("tasks");
   if (!tasks.is_sequence() && tasks.as<std::string>() == "all") {
-    s.tasks = known_tasks;
+    s.tasks = rigid_tasks();
   } else {
     for (const auto& t : tasks.elements()) {
       const auto name = t.as<std::string>();

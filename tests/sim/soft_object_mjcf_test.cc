@@ -1,6 +1,8 @@
 // The soft ball: MuJoCo 2.2 compiles its composite, it comes to rest on a
 // plane under the world's options without sinking or drifting, and bad
-// specs are InputErrors.
+// specs are InputErrors. The catalog's soft_ball category: seen and novel
+// radii apart, kept out of the rigid category list, composed into a World
+// as one target (every composite body), resting, rendered and labelled.
 
 #include "sim/soft_object_mjcf.h"
 
@@ -14,6 +16,11 @@
 #include <string>
 
 #include "common/input_error.h"
+#include "sim/object_catalog.h"
+#include "sim/object_semantics.h"
+#include "sim/rgbd_renderer.h"
+#include "sim/scene_set.h"
+#include "sim/world.h"
 
 namespace dffeval {
 namespace {
@@ -117,6 +124,78 @@ TEST(SoftObjectMjcf, BadSpecsNameTheirField) {
   s = {};
   s.friction = 0;
   throws_naming(s, "friction");
+}
+
+TEST(SoftBallCategory, IsDeformableAndItsRadiiSplitSeenFromNovel) {
+  EXPECT_EQ(deformable_categories(), std::vector<std::string>{"soft_ball"});
+  const auto& rigid = object_categories();
+  EXPECT_EQ(std::find(rigid.begin(), rigid.end(), "soft_ball"), rigid.end());
+  EXPECT_TRUE(is_known_category("soft_ball"));
+  for (int i = 0; i < 50; ++i) {
+    for (InstanceSet set : {InstanceSet::kSeen, InstanceSet::kNovel}) {
+      const ObjectInstance o = make_object_instance("soft_ball", set, i);
+      ASSERT_TRUE(o.soft) << o.id();
+      const double R = o.params.at("radius").get<double>();
+      // Seen: the inner 60% of [4, 6] cm; novel: outside it.
+      if (set == InstanceSet::kSeen) {
+        EXPECT_GE(R, 0.044 - 1e-12) << o.id();
+        EXPECT_LE(R, 0.056 + 1e-12) << o.id();
+      } else {
+        EXPECT_TRUE(R < 0.044 || R > 0.056) << o.id() << " radius " << R;
+      }
+      EXPECT_DOUBLE_EQ(o.soft->radius_m, R);
+      EXPECT_DOUBLE_EQ(o.soft->mass_kg, o.mass_kg);
+      EXPECT_GE(o.mass_kg, 0.05);
+      EXPECT_LE(o.mass_kg, 0.14);
+      const Eigen::AlignedBox3d box = o.bounds_obj();
+      EXPECT_NEAR(box.min().z(), 0.0, 1e-12);
+      EXPECT_NEAR(box.sizes().z(), 2 * R, 1e-12);
+    }
+  }
+  // Parts by latitude on the rest sphere; rotations about z are symmetries.
+  const ObjectInstance o = make_object_instance("soft_ball", InstanceSet::kSeen, 0);
+  const double R = o.soft->radius_m;
+  const Eigen::Vector3d up(0, 0, 1), out(1, 0, 0);
+  EXPECT_EQ(part_label(o, Eigen::Vector3d(0, 0, 2 * R), up), "top");
+  EXPECT_EQ(part_label(o, Eigen::Vector3d(R, 0, R), out), "side");
+  EXPECT_EQ(part_label(o, Eigen::Vector3d(0.5 * R, 0, 0.2 * R), -up), "bottom");
+  EXPECT_EQ(object_symmetry(o), SymmetryGroup::kContinuousZ);
+}
+
+TEST(SoftBallCategory, RestsRendersAndIsOneTargetInAWorld) {
+  const ObjectInstance ball = make_object_instance("soft_ball", InstanceSet::kSeen, 0);
+  auto world = World::compose(draw_scene(load_scene_set("clean"), ball, 5));
+  const mjModel* m = world->model();
+  int bodies = 0;
+  for (int b = 0; b < m->nbody; ++b) bodies += world->is_target_body(b) ? 1 : 0;
+  // The free body, the welded centre and the composite's surface bodies.
+  EXPECT_EQ(bodies, 1 + soft_ball_body_count(*ball.soft));
+  EXPECT_NEAR(m->body_subtreemass[world->target_body()], ball.mass_kg, 1e-9);
+  const MjDataPtr d_data = world->make_settled_data(1.0);
+  mjData* d = d_data.get();
+  for (int w = 0; w < mjNWARNING; ++w) EXPECT_EQ(d->warning[w].number, 0) << "warning " << w;
+  // Rests where it was put: the centre of mass at about the radius, sagging
+  // a few millimetres, not sinking or rolling away.
+  const double R = ball.soft->radius_m;
+  EXPECT_LT(world->target_height_m(d), R);
+  EXPECT_GT(world->target_height_m(d), R - 0.01);
+  const Eigen::Vector3d moved = world->body_pose(d, world->target_body()).translation() -
+                                world->scene().target.X_WObj.translation();
+  EXPECT_LT(moved.head<2>().norm(), 0.003);
+  // Drawn, and every composite body's pixel reads as the target.
+  RgbdRenderer renderer;
+  const RenderedViews views = renderer.render(*world, d, true);
+  ASSERT_FALSE(views.segmentation_body.empty());
+  for (std::size_t v = 0; v < views.segmentation_body.size(); ++v) {
+    const auto& seg = views.segmentation_body[v];
+    const long target_px = std::count(seg.begin(), seg.end(), world->target_body());
+    EXPECT_GT(target_px, 300) << "view " << v;
+    for (std::int32_t b : seg) {
+      if (b > 0 && !world->is_hand_body(b)) {
+        EXPECT_EQ(m->body_rootid[b], b) << "view " << v;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -175,6 +175,7 @@ TEST(GraspFidelity, DemoSignaturesNameTheExpectedParts) {
       {"bottle_wrap", {{LinkGroup::kMiddle, "body"}, {LinkGroup::kThumb, "shoulder"}}},
       {"bowl_rim", {{LinkGroup::kThumb, "rim"}, {LinkGroup::kIndex, "rim"}}},
       {"box_top", {{LinkGroup::kIndex, "top"}, {LinkGroup::kThumb, "top"}}},
+      {"soft_ball_top", {{LinkGroup::kThumb, "top"}, {LinkGroup::kRing, "side"}}},
   };
   for (const auto& task : list_tasks()) {
     const ContactSignature& sig = demo_signature(task);

@@ -60,8 +60,14 @@ TEST(Suite, SmokeSuiteLoadsWithEveryTask) {
   EXPECT_EQ(s.seed, 1u);
   EXPECT_EQ(s.method, "sparsedff");
   EXPECT_EQ(s.trials, 1);
-  // `tasks: all` is every demonstration.
-  EXPECT_EQ(s.tasks, list_tasks());
+  // `tasks: all` is every demonstration on a rigid category: the soft
+  // ball's task is named explicitly (config/suites/soft_objects.yaml).
+  EXPECT_EQ(s.tasks, rigid_tasks());
+  EXPECT_EQ(s.tasks.size(), 8u);
+  const auto all = list_tasks();
+  EXPECT_NE(std::find(all.begin(), all.end(), "soft_ball_top"), all.end());
+  EXPECT_EQ(std::find(s.tasks.begin(), s.tasks.end(), "soft_ball_top"), s.tasks.end());
+  EXPECT_EQ(load_suite("soft_objects").tasks, std::vector<std::string>{"soft_ball_top"});
   EXPECT_EQ(s.object_sets, (std::vector<SuiteObjectSet>{InstanceSet::kSeen, InstanceSet::kNovel}));
   EXPECT_EQ(s.scene_sets, std::vector<std::string>{"clean"});
   EXPECT_EQ(s.source_scene_set, "clean");
