@@ -15,4 +15,4 @@ $D --task can_top --category can --description "can: top-down power grasp, finge
 $D --task basket_handle --category basket --description "basket: grasp the handle bar from above" --pos -0.075 0 0.1666 --normal 0 0 -1 --fingers 1 0 0 --preset power
 $D --task box_top --category box --description "box: top-down power grasp across the narrow side, thumb down the near face" --pos 0 -0.075 0.108 --normal 0 0 -1 --fingers 0 1 0 --preset power_flat
 $D --task bowl_rim --category bowl --description "bowl: grasp the near rim from above, fingers down the outside, thumb inside" --pos 0.03 0 0.085 --normal 0 0 -1 --fingers -1 0 0 --preset power
-$D --task soft_ball_top --category soft_ball --description "soft ball: top-down power grasp, fingers and thumb around the upper half" --pos -0.06 0 0.111 --normal 0 0 -1 --fingers 1 0 0 --preset power
+$D --task soft_ball_top --category soft_ball --description "soft ball: top-down power grasp, fingers and thumb around the upper half" --pos -0.06 0 0.111 --normal 0 0 -1 --fingers 1 0 0 --preset power_flat

@@ -6,10 +6,12 @@
 #   scripts/sanitize_test.sh        the subset that .ci/run affords (see below)
 #   scripts/sanitize_test.sh all    the whole suite (about an hour on 2 cores)
 #
-# The CI subset: the strict YAML reader and settings schema (common), the
-# hand model and kinematics (hand), and the replay of every fuzz corpus
-# except the method settings' (which needs the whole pipeline built
-# again). It is what reads user files; the rest runs in `all`.
+# The CI subset (.ci/run): the strict YAML reader and settings schema
+# (common's tests), and the replay of every fuzz corpus except the method
+# settings' (suite, scene set, demo, capture, resume file): what reads user
+# files, built without LibTorch (the method settings name the whole
+# pipeline, the hand tests its LibTorch reference). The rest, hand included,
+# runs in `all`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCOPE=${1:-ci}
@@ -26,7 +28,7 @@ if [ "$SCOPE" = all ]; then
   cmake --build build-asan -j"$JOBS"
   cd build-asan && ctest --output-on-failure -j"$JOBS"
 else
-  cmake --build build-asan -j"$JOBS" --target common_tests hand_tests corpus_suite \
-    corpus_scene_set corpus_demo corpus_capture corpus_partial_results
-  cd build-asan && ctest --output-on-failure -j"$JOBS" -L '^(common|hand|fuzz)$' -LE pipeline
+  cmake --build build-asan -j"$JOBS" --target common_tests corpus_suite corpus_scene_set \
+    corpus_demo corpus_capture corpus_partial_results
+  cd build-asan && ctest --output-on-failure -j"$JOBS" -L '^(common|fuzz)$' -LE pipeline
 fi
