@@ -119,11 +119,9 @@ double hand_penetration_m(const World& w, const mjData* d, int other_body,
     const mjContact& c = d->contact[i];
     const int other = geom_touched_by_hand(w, c);
     if (other < 0) continue;
-    // Every body of a soft target counts as the target.
-    const int body = m->geom_bodyid[other];
+    // An object's body or any body under it (a soft object's composite).
     const bool match = other_body < 0 ? other == w.table_geom()
-                                      : body == other_body || (other_body == w.target_body() &&
-                                                               w.is_target_body(body));
+                                      : m->body_rootid[m->geom_bodyid[other]] == other_body;
     if (match && -c.dist > deepest) {
       deepest = -c.dist;
       if (deepest_pair) {

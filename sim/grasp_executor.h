@@ -91,7 +91,8 @@ ExecutionResult execute_grasp(const World& world, mjData* d, const Grasp& grasp,
                               const StepObserver& after_step = {});
 
 /// Deepest penetration (metres, >= 0) between hand geoms and the bodies
-/// selected by `other` (a body id, or -1 for the table geom), at the state d.
+/// selected by `other_body` (an object's top-level body id, which selects
+/// every body under it too, or -1 for the table geom), at the state d.
 double hand_penetration_m(const World& world, const mjData* d, int other_body,
                           std::string* deepest_pair = nullptr);
 
