@@ -36,9 +36,10 @@ std::array<double, kNumHandJoints> close_fingers_on_object(
   // object at the pose the palm is given in. A free object was pushed away by
   // the closing fingers, and the fingers recorded around the displaced object
   // sank up to a finger radius into it on replay.
-  // A soft object is held in its rest shape too (every joint of its
-  // composite): fingers that pushed the surface in were recorded 16-20 mm
-  // inside the ball.
+  // A soft object is held in its whole rest shape (every joint of its
+  // composite, not only the free joint), so the fingers close on the ball
+  // as it rests. Its light elements still let them sink 13-20 mm (README
+  // "A soft object").
   std::vector<std::pair<int, int>> held_qpos, held_dofs;  // (address, count)
   for (int j = 0; j < m->njnt; ++j) {
     if (!world->is_target_body(m->jnt_bodyid[j])) continue;
