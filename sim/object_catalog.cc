@@ -341,10 +341,12 @@ const std::vector<CategorySpec>& specs() {
   return kSpecs;
 }
 
-std::string known_categories_text() {
-  std::string s;
-  for (const auto& spec : specs()) s += (s.empty() ? "" : ", ") + spec.name;
-  return s;
+/// The names of the rigid (deformable = false) or deformable categories.
+std::vector<std::string> category_names(bool deformable) {
+  std::vector<std::string> names;
+  for (const auto& spec : specs())
+    if (spec.deformable == deformable) names.push_back(spec.name);
+  return names;
 }
 
 const CategorySpec& spec_for(const std::string& category) {
@@ -438,23 +440,19 @@ Eigen::AlignedBox3d ObjectInstance::bounds_obj() const {
 }
 
 const std::vector<std::string>& object_categories() {
-  static const std::vector<std::string> kNames = [] {
-    std::vector<std::string> names;
-    for (const auto& s : specs())
-      if (!s.deformable) names.push_back(s.name);
-    return names;
-  }();
+  static const std::vector<std::string> kNames = category_names(false);
   return kNames;
 }
 
 const std::vector<std::string>& deformable_categories() {
-  static const std::vector<std::string> kNames = [] {
-    std::vector<std::string> names;
-    for (const auto& s : specs())
-      if (s.deformable) names.push_back(s.name);
-    return names;
-  }();
+  static const std::vector<std::string> kNames = category_names(true);
   return kNames;
+}
+
+std::string known_categories_text() {
+  std::string s;
+  for (const auto& spec : specs()) s += (s.empty() ? "" : ", ") + spec.name;
+  return s;
 }
 
 bool is_known_category(const std::string& category) {

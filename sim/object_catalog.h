@@ -227,6 +227,8 @@ const std::vector<std::string>& deformable_categories();
 
 /// A rigid or deformable category.
 bool is_known_category(const std::string& category);
+/// Every category name, rigid then deformable, comma-separated (for errors).
+std::string known_categories_text();
 
 /// The shape parameters of a category, in draw order. Throws InputError for an
 /// unknown category.

@@ -211,10 +211,8 @@ const std::vector<std::string>& category_parts(const std::string& category) {
   };
   auto it = kParts.find(category);
   if (it == kParts.end()) {
-    std::string known;
-    for (const auto& name : object_categories()) known += (known.empty() ? "" : ", ") + name;
-    for (const auto& name : deformable_categories()) known += ", " + name;
-    throw InputError("unknown object category '" + category + "' (known: " + known + ")");
+    throw InputError("unknown object category '" + category +
+                     "' (known: " + known_categories_text() + ")");
   }
   return it->second;
 }

@@ -102,9 +102,8 @@ Demonstration load_demonstration(const std::string& task_or_path) {
   d.task = y.get<std::string>("task");
   d.category = y.get<std::string>("category");
   if (!is_known_category(d.category)) {
-    y.fail("category", fmt::format("unknown category '{}' (known: {}, {})", d.category,
-                                   fmt::join(object_categories(), ", "),
-                                   fmt::join(deformable_categories(), ", ")));
+    y.fail("category",
+           fmt::format("unknown category '{}' (known: {})", d.category, known_categories_text()));
   }
   d.description = y.get<std::string>("description");
   const StrictYaml src = y.child("source");
