@@ -29,7 +29,9 @@ bool slow_enough(const Eigen::Isometry3d& moved, double window_s, double remaini
 }
 /// The push on the object: on a rigid one at its centre of mass; on a soft
 /// one spread over its composite's bodies by mass (as gravity is), so that
-/// the centre body alone is not pulled through the surface.
+/// the centre body alone is not pulled through the surface. The rigid branch
+/// is the general one with a mass share of exactly 1, written out so that
+/// the force is bit for bit the one every committed result was made with.
 void apply_object_force(const World& world, const Eigen::Vector3d& f, mjData* d) {
   const mjModel* m = world.model();
   const int target = world.target_body();
