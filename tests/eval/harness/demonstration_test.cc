@@ -28,7 +28,7 @@ TEST(Demonstration, AtLeastSixTasksOverFiveCategories) {
 }
 
 TEST(Demonstration, BadFilesAreNamed) {
-  const auto dir = std::filesystem::temp_directory_path() / "dffeval_demo_test";
+  const auto dir = fixtures::fresh_temp_dir("demo_test");
   std::filesystem::create_directories(dir);
   const Demonstration good = load_demonstration("mug_wrap");
   save_demonstration(good, dir / "ok.yaml");
@@ -64,7 +64,7 @@ TEST_P(DemonstrationRejects, WithFileLineAndKey) {
   const auto at = yaml.find(bad.line);
   ASSERT_NE(at, std::string::npos) << bad.line;
   yaml.replace(at, bad.line.size(), bad.replacement);
-  const auto dir = std::filesystem::temp_directory_path() / "dffeval_demo_rejects";
+  const auto dir = fixtures::fresh_temp_dir("demo_rejects");
   std::filesystem::create_directories(dir);
   const auto file = dir / "demo.yaml";
   std::ofstream(file) << yaml;

@@ -13,6 +13,7 @@
 
 #include "common/input_error.h"
 #include "tests/fixtures/synthetic_views.h"
+#include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
 namespace {
@@ -20,8 +21,7 @@ namespace {
 using fixtures::ramp_view;
 
 TEST(ObservationIo, RoundTripKeepsDepthToOneMillimetre) {
-  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_test";
-  std::filesystem::remove_all(dir);
+  const auto dir = fixtures::fresh_temp_dir("obs_io_test");
   Observation obs;
   obs.views.push_back(ramp_view());
   save_observation(obs, dir, {{"note", "test"}});
@@ -58,8 +58,7 @@ std::string load_error(const std::filesystem::path& dir) {
 }
 
 TEST(ObservationIo, AnEightBitDepthPngIsNamedAsSuch) {
-  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_8bit";
-  std::filesystem::remove_all(dir);
+  const auto dir = fixtures::fresh_temp_dir("obs_io_8bit");
   Observation obs;
   obs.views.push_back(ramp_view());
   save_observation(obs, dir, {});
@@ -74,8 +73,7 @@ TEST(ObservationIo, AnEightBitDepthPngIsNamedAsSuch) {
 }
 
 TEST(ObservationIo, ACaptureWithoutAnyDepthIsNamedAsSuch) {
-  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_nodepth";
-  std::filesystem::remove_all(dir);
+  const auto dir = fixtures::fresh_temp_dir("obs_io_nodepth");
   Observation obs;
   obs.views.push_back(ramp_view());
   std::fill(obs.views[0].depth_m.begin(), obs.views[0].depth_m.end(), 0.0f);
@@ -87,8 +85,7 @@ TEST(ObservationIo, ACaptureWithoutAnyDepthIsNamedAsSuch) {
 }
 
 TEST(ObservationIo, AZeroOrShortCameraQuaternionNamesFileViewAndKey) {
-  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_quat";
-  std::filesystem::remove_all(dir);
+  const auto dir = fixtures::fresh_temp_dir("obs_io_quat");
   Observation obs;
   obs.views.push_back(ramp_view());
   save_observation(obs, dir, {});
@@ -112,8 +109,7 @@ TEST(ObservationIo, AZeroOrShortCameraQuaternionNamesFileViewAndKey) {
 // RGB file kept stb_image trying other formats for seconds; a damaged size
 // header was decoded before it was compared.
 TEST(ObservationIo, ARgbFileThatIsNotAPngIsRefusedAtOnce) {
-  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_notpng";
-  std::filesystem::remove_all(dir);
+  const auto dir = fixtures::fresh_temp_dir("obs_io_notpng");
   Observation obs;
   obs.views.push_back(ramp_view());
   save_observation(obs, dir, {});
@@ -131,8 +127,7 @@ TEST(ObservationIo, ARgbFileThatIsNotAPngIsRefusedAtOnce) {
 }
 
 TEST(ObservationIo, ABadDepthUnitOrIntrinsicIsNamed) {
-  const auto dir = std::filesystem::temp_directory_path() / "dffeval_obs_io_unit";
-  std::filesystem::remove_all(dir);
+  const auto dir = fixtures::fresh_temp_dir("obs_io_unit");
   Observation obs;
   obs.views.push_back(ramp_view());
   save_observation(obs, dir, {});
