@@ -56,7 +56,7 @@ TEST(SparseDffSettings, ShippedFileReadsToItsValues) {
   EXPECT_EQ(c.optimizer.start_candidates, 72);
   EXPECT_EQ(c.optimizer.iterations, 300);
   EXPECT_DOUBLE_EQ(c.optimizer.wrist_cone_rad, 0.5236);
-  EXPECT_DOUBLE_EQ(c.optimizer.weights.surface_distance, 20.0);
+  EXPECT_DOUBLE_EQ(c.optimizer.weights.surface_distance, 40.0);  // the built-in default is 20
   EXPECT_DOUBLE_EQ(c.optimizer.weights.table, 50.0);
   EXPECT_DOUBLE_EQ(c.optimizer.weights.joint_prior, 0.0);
 
