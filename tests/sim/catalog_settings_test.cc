@@ -4,7 +4,6 @@
 #include "sim/catalog_settings.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,23 +12,18 @@
 
 #include "common/input_error.h"
 #include "common/project_paths.h"
+#include "tests/fixtures/temp_dir.h"
 
 namespace dffeval {
 namespace {
 
 namespace fs = std::filesystem;
 
-/// A temporary folder of settings files for one test, removed with it (the
-/// sim tests link only sim/ and below, not tests/fixtures' temp_dir).
+/// A temporary folder of settings files for one test (fixtures'
+/// header-only fresh_temp_dir: removed when the test process exits).
 class TempFiles {
  public:
-  explicit TempFiles(const std::string& name)
-      : dir_(fs::temp_directory_path() /
-             ("dffeval_test_catalog_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~TempFiles() { fs::remove_all(dir_); }
+  explicit TempFiles(const std::string& name) : dir_(fixtures::fresh_temp_dir("catalog_" + name)) {}
   /// Writes `text` to NAME.yaml in the folder; returns the path.
   fs::path write(const std::string& name, const std::string& text) const {
     const fs::path p = dir_ / (name + ".yaml");
