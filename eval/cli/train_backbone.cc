@@ -98,6 +98,9 @@ TrainingData render_training_data(const TrainBackboneOptions& options, std::ostr
     o.scenes_per_instance = 1;
     o.cross_scene_pairs_per_scene = 0;
     o.cross_instance_pairs_per_scene = 0;
+    // Exact depth, so that the held-out scores of backbones trained with and
+    // without sensor noise compare on the same scenes.
+    o.sensor_noise_fraction = 0.0;
     o.seed = derive_seed(options.seed, label);
     return o;
   };
@@ -335,6 +338,10 @@ Verb add_train_backbone_verb(CLI::App& app, const std::string& command_line) {
   tb->add_option("--cross-instance-pairs", train.dataset.cross_instance_pairs_per_scene,
                  "view pairs per scene with a scene of another instance of its category")
       ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  tb->add_option("--sensor-noise-fraction", train.dataset.sensor_noise_fraction,
+                 "fraction of training scenes seen through the kinect_v1 depth-sensor model")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   tb->add_option("--seed", train.seed, "seed of everything")->capture_default_str();
   tb->add_option("--threads", train.threads, "LibTorch threads")->capture_default_str();

@@ -12,6 +12,7 @@
 #include "common/seeded_rng.h"
 #include "pipeline/cloud/point_cloud.h"
 #include "sim/drawn_scene.h"
+#include "sim/depth_sensor_model.h"
 #include "sim/rgbd_renderer.h"
 #include "sim/scene_set.h"
 #include "sim/world.h"
@@ -38,6 +39,8 @@ struct SceneRecord {
   Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
   std::vector<int> views;  // indices into the dataset's views
   std::vector<ViewTruth> truth;
+  // Per view, the exact rendered depth (the dataset's view may be sensed).
+  std::vector<std::vector<float>> exact_depth_m;
 };
 
 // Object-frame position reduced by the category's symmetries, divided by the
@@ -189,14 +192,14 @@ CorrespondencePair cross_view_pair(const CorrespondenceDataset& data, const Scen
     for (int u = 0; u < va.width; u += o.pixel_step) {
       const std::size_t k = static_cast<std::size_t>(v) * va.width + u;
       if (!ta.ok[k]) continue;
-      const Eigen::Vector3d p_C = X_CbW * backproject_pixel(va, u, v, va.depth_m[k]);
+      const Eigen::Vector3d p_C = X_CbW * backproject_pixel(va, u, v, s.exact_depth_m[i][k]);
       if (p_C.z() <= 0) continue;
       // Pixel (ub, vb) covers image coordinates [ub, ub + 1).
       const int ub = static_cast<int>(std::floor(vb.K(0, 0) * p_C.x() / p_C.z() + vb.K(0, 2)));
       const int vb_ = static_cast<int>(std::floor(vb.K(1, 1) * p_C.y() / p_C.z() + vb.K(1, 2)));
       if (ub < 0 || vb_ < 0 || ub >= vb.width || vb_ >= vb.height) continue;
       const std::size_t kb = static_cast<std::size_t>(vb_) * vb.width + ub;
-      if (!tb.ok[kb] || std::abs(vb.depth_m[kb] - p_C.z()) > o.depth_tolerance_m) continue;
+      if (!tb.ok[kb] || std::abs(s.exact_depth_m[j][kb] - p_C.z()) > o.depth_tolerance_m) continue;
       pair.pix_a.emplace_back(u, v);
       pair.pix_b.emplace_back(ub, vb_);
       pair.key.push_back(symmetry_key(s.object, ta.p_Obj[k]));
@@ -240,10 +243,12 @@ void validate(const BackboneDatasetOptions& o) {
   if (o.scenes < 1 || o.scenes_per_instance < 1 || o.pixel_step < 1 || !(o.depth_tolerance_m > 0) ||
       !(o.canonical_tolerance_m > 0) || !(o.cross_instance_tolerance > 0) ||
       o.max_matches_per_pair < 8 || o.cross_scene_pairs_per_scene < 0 ||
-      o.cross_instance_pairs_per_scene < 0) {
+      o.cross_instance_pairs_per_scene < 0 ||
+      !(o.sensor_noise_fraction >= 0 && o.sensor_noise_fraction <= 1)) {
     throw std::invalid_argument(
         "backbone dataset: need scenes >= 1, scenes_per_instance >= 1, pixel_step >= 1, "
-        "positive tolerances, max_matches_per_pair >= 8 and non-negative pair counts");
+        "positive tolerances, max_matches_per_pair >= 8, non-negative pair counts and "
+        "sensor_noise_fraction in [0, 1]");
   }
 }
 
@@ -313,6 +318,7 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
 
   BackboneDataset out;
   std::vector<SceneRecord> scenes;
+  int sensed_scenes = 0;  // counted per view, divided below
   RgbdRenderer renderer;
   for (int s = 0; s < options.scenes; ++s) {
     const int group = s / options.scenes_per_instance;
@@ -330,13 +336,31 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
     SceneRecord rec;
     rec.object = object;
     rec.X_WObj = world->body_pose(d, world->target_body());
+    const bool sensed =
+        options.sensor_noise_fraction > 0 &&
+        SeededRng(derive_seed(options.seed, "sensor/" + std::to_string(s))).uniform() <
+            options.sensor_noise_fraction;
     for (std::size_t c = 0; c < rendered.observation.views.size(); ++c) {
       const CameraView& view = rendered.observation.views[c];
       rec.truth.push_back(view_truth(view, rendered.segmentation_body[c], world->target_body(),
                                      object, rec.X_WObj));
+      rec.exact_depth_m.push_back(view.depth_m);
       rec.views.push_back(static_cast<int>(out.data.views.size()));
+      if (sensed) {
+        CameraView noisy = apply_depth_sensor_model(
+            kinect_v1_depth_sensor(), view,
+            derive_seed(options.seed, "sensor/" + std::to_string(s) + "/" + view.name));
+        // What the sensor lost is not matched: the pipeline never sees it.
+        std::vector<std::uint8_t>& ok = rec.truth.back().ok;
+        for (std::size_t k = 0; k < ok.size(); ++k) {
+          if (!(noisy.depth_m[k] > 0.f)) ok[k] = 0;
+        }
+        out.data.views.push_back(std::move(noisy));
+        ++sensed_scenes;
+      } else {
+        out.data.views.push_back(view);
+      }
       out.target_mask.push_back(rec.truth.back().ok);
-      out.data.views.push_back(view);
     }
     out.scene_views.push_back(rec.views);
     scenes.push_back(std::move(rec));
@@ -380,6 +404,14 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
   }
 
   out.description = dataset_description(options, categories, scenes, out, t0);
+  // Only when used, so that the sidecar of an exact-only dataset is unchanged.
+  if (options.sensor_noise_fraction > 0) {
+    const int views_per_scene = scenes.empty() ? 1 : static_cast<int>(scenes[0].views.size());
+    out.description["sensor_noise"] = {
+        {"preset", "kinect_v1"},
+        {"fraction", options.sensor_noise_fraction},
+        {"scenes_sensed", sensed_scenes / std::max(1, views_per_scene)}};
+  }
   if (log) *log << "  pairs: " << out.description["pairs"].dump() << "\n";
   return out;
 }

@@ -59,6 +59,14 @@ struct BackboneDatasetOptions {
   double light_direction_jitter_deg = 25.0;
   double table_rgb_jitter = 0.15;
   double table_checker_probability = 0.3;
+  /// Fraction of the scenes (each drawn with this probability, seeded) whose
+  /// views the net sees through the `kinect_v1` depth-sensor model
+  /// (sim/depth_sensor_model.h): noisy, quantized depth with holes at edges,
+  /// as in the `noisy` and `real_like` scene sets. The correspondences still
+  /// come from the exact render; pixels the sensor leaves without depth are
+  /// not matched. 0: every view exact (the shipped backbone before
+  /// 2026-12-07).
+  double sensor_noise_fraction = 0.0;
   /// Query pixels are taken every pixel_step pixels per axis.
   int pixel_step = 2;
   /// Cross-view depth agreement, metres.

@@ -7,7 +7,6 @@
 #include "pipeline/backbone/point_featurizer.h"
 
 namespace dffeval {
-namespace {}  // namespace
 
 PointsF points_of(const PointCloud& cloud) {
   PointsF p(static_cast<Eigen::Index>(cloud.size()), 3);
