@@ -318,7 +318,7 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
 
   BackboneDataset out;
   std::vector<SceneRecord> scenes;
-  int sensed_scenes = 0;  // counted per view, divided below
+  int sensed_scenes = 0;
   RgbdRenderer renderer;
   for (int s = 0; s < options.scenes; ++s) {
     const int group = s / options.scenes_per_instance;
@@ -340,6 +340,7 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
         options.sensor_noise_fraction > 0 &&
         SeededRng(derive_seed(options.seed, "sensor/" + std::to_string(s))).uniform() <
             options.sensor_noise_fraction;
+    if (sensed) ++sensed_scenes;
     for (std::size_t c = 0; c < rendered.observation.views.size(); ++c) {
       const CameraView& view = rendered.observation.views[c];
       rec.truth.push_back(view_truth(view, rendered.segmentation_body[c], world->target_body(),
@@ -356,7 +357,6 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
           if (!(noisy.depth_m[k] > 0.f)) ok[k] = 0;
         }
         out.data.views.push_back(std::move(noisy));
-        ++sensed_scenes;
       } else {
         out.data.views.push_back(view);
       }
@@ -406,11 +406,9 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
   out.description = dataset_description(options, categories, scenes, out, t0);
   // Only when used, so that the sidecar of an exact-only dataset is unchanged.
   if (options.sensor_noise_fraction > 0) {
-    const int views_per_scene = scenes.empty() ? 1 : static_cast<int>(scenes[0].views.size());
-    out.description["sensor_noise"] = {
-        {"preset", "kinect_v1"},
-        {"fraction", options.sensor_noise_fraction},
-        {"scenes_sensed", sensed_scenes / std::max(1, views_per_scene)}};
+    out.description["sensor_noise"] = {{"preset", "kinect_v1"},
+                                       {"fraction", options.sensor_noise_fraction},
+                                       {"scenes_sensed", sensed_scenes}};
   }
   if (log) *log << "  pairs: " << out.description["pairs"].dump() << "\n";
   return out;
