@@ -39,8 +39,12 @@ struct SceneRecord {
   Eigen::Isometry3d X_WObj = Eigen::Isometry3d::Identity();
   std::vector<int> views;  // indices into the dataset's views
   std::vector<ViewTruth> truth;
-  // Per view, the exact rendered depth (the dataset's view may be sensed).
+  // Per view, the exact rendered depth where the dataset's view is sensed;
+  // empty when the views are the exact render.
   std::vector<std::vector<float>> exact_depth_m;
+  const std::vector<float>& exact_depth(const CorrespondenceDataset& data, int i) const {
+    return exact_depth_m.empty() ? data.views[views[i]].depth_m : exact_depth_m[i];
+  }
 };
 
 // Object-frame position reduced by the category's symmetries, divided by the
@@ -183,6 +187,8 @@ CorrespondencePair cross_view_pair(const CorrespondenceDataset& data, const Scen
   const CameraView& vb = data.views[s.views[j]];
   const ViewTruth& ta = s.truth[i];
   const ViewTruth& tb = s.truth[j];
+  const std::vector<float>& depth_a = s.exact_depth(data, i);
+  const std::vector<float>& depth_b = s.exact_depth(data, j);
   const Eigen::Isometry3d X_CbW = vb.X_WC.inverse();
   CorrespondencePair pair;
   pair.view_a = s.views[i];
@@ -192,14 +198,14 @@ CorrespondencePair cross_view_pair(const CorrespondenceDataset& data, const Scen
     for (int u = 0; u < va.width; u += o.pixel_step) {
       const std::size_t k = static_cast<std::size_t>(v) * va.width + u;
       if (!ta.ok[k]) continue;
-      const Eigen::Vector3d p_C = X_CbW * backproject_pixel(va, u, v, s.exact_depth_m[i][k]);
+      const Eigen::Vector3d p_C = X_CbW * backproject_pixel(va, u, v, depth_a[k]);
       if (p_C.z() <= 0) continue;
       // Pixel (ub, vb) covers image coordinates [ub, ub + 1).
       const int ub = static_cast<int>(std::floor(vb.K(0, 0) * p_C.x() / p_C.z() + vb.K(0, 2)));
       const int vb_ = static_cast<int>(std::floor(vb.K(1, 1) * p_C.y() / p_C.z() + vb.K(1, 2)));
       if (ub < 0 || vb_ < 0 || ub >= vb.width || vb_ >= vb.height) continue;
       const std::size_t kb = static_cast<std::size_t>(vb_) * vb.width + ub;
-      if (!tb.ok[kb] || std::abs(s.exact_depth_m[j][kb] - p_C.z()) > o.depth_tolerance_m) continue;
+      if (!tb.ok[kb] || std::abs(depth_b[kb] - p_C.z()) > o.depth_tolerance_m) continue;
       pair.pix_a.emplace_back(u, v);
       pair.pix_b.emplace_back(ub, vb_);
       pair.key.push_back(symmetry_key(s.object, ta.p_Obj[k]));
@@ -345,9 +351,9 @@ BackboneDataset build_backbone_dataset(const BackboneDatasetOptions& options, st
       const CameraView& view = rendered.observation.views[c];
       rec.truth.push_back(view_truth(view, rendered.segmentation_body[c], world->target_body(),
                                      object, rec.X_WObj));
-      rec.exact_depth_m.push_back(view.depth_m);
       rec.views.push_back(static_cast<int>(out.data.views.size()));
       if (sensed) {
+        rec.exact_depth_m.push_back(view.depth_m);
         CameraView noisy = apply_depth_sensor_model(
             kinect_v1_depth_sensor(), view,
             derive_seed(options.seed, "sensor/" + std::to_string(s) + "/" + view.name));
