@@ -14,6 +14,14 @@ PointsF points_of(const PointCloud& cloud) {
   return p;
 }
 
+Observation rig_aligned(const Observation& obs, const ObservationFieldConfig& config) {
+  RigAlignmentConfig rig = config.rig_alignment;
+  rig.box_min_m = config.foreground.box_min_m;
+  rig.box_max_m = config.foreground.box_max_m;
+  rig.table_height_m = config.foreground.table_height_m;
+  return align_rig(obs, rig);
+}
+
 PointCloud foreground_cloud(const Observation& obs, const ObservationFieldConfig& config) {
   PointCloud fg = select_foreground(backproject(obs, config.backproject_stride), config.foreground);
   if (fg.size() == 0) {
@@ -69,12 +77,16 @@ ObservationField build_observation_field(const Observation& obs, const PointFeat
                                          const FeatureRefiner* refiner,
                                          const ObservationFieldConfig& config) {
   auto t0 = std::chrono::steady_clock::now();
-  PointCloud cloud = foreground_cloud(obs, config);
+  const Observation aligned = rig_aligned(obs, config);
+  const double t_align = seconds_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  PointCloud cloud = foreground_cloud(aligned, config);
   const double t_backproject = seconds_since(t0);
   t0 = std::chrono::steady_clock::now();
-  FeaturesF raw = featurizer.featurize(obs, cloud);
+  FeaturesF raw = featurizer.featurize(aligned, cloud);
   const double t_features = seconds_since(t0);
   ObservationField out = build_observation_field(std::move(cloud), std::move(raw), refiner, config);
+  out.timing_s["rig_alignment"] = t_align;
   out.timing_s["backproject"] = t_backproject;
   out.timing_s["features"] = t_features;
   return out;

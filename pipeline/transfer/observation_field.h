@@ -9,6 +9,7 @@
 
 #include "pipeline/cloud/point_cloud.h"
 #include "pipeline/cloud/point_pruning.h"
+#include "pipeline/cloud/rig_alignment.h"
 #include "pipeline/field/feature_field.h"
 #include "pipeline/field/feature_refiner.h"
 #include "types/feature_types.h"
@@ -25,6 +26,9 @@ struct ObservationFieldConfig {
   /// order) so the cost of a scene stays bounded.
   int max_points = 6000;
   ForegroundConfig foreground;
+  /// Self-calibration of the camera poses before anything else (its box
+  /// and table height are foreground's).
+  RigAlignmentConfig rig_alignment;
   PruningConfig pruning;
   FieldConfig field;
 };
@@ -47,6 +51,11 @@ struct ObservationField {
   std::map<std::string, double> timing_s;
 };
 
+/// obs with its camera poses self-calibrated by config.rig_alignment (the
+/// workspace box and table height taken from config.foreground); a copy of
+/// obs when that is off. Every stage below reads the views it returns.
+Observation rig_aligned(const Observation& obs, const ObservationFieldConfig& config);
+
 /// The foreground cloud of an observation (stages 1 and 3 of the method page's
 /// stage 1), subsampled to config.max_points. Throws std::invalid_argument if
 /// nothing is left.
@@ -54,7 +63,8 @@ PointCloud foreground_cloud(const Observation& obs, const ObservationFieldConfig
 
 PointsF points_of(const PointCloud& cloud);
 
-/// The whole chain. `refiner` may be null (no refinement).
+/// The whole chain, rig alignment first. `refiner` may be null (no
+/// refinement).
 ObservationField build_observation_field(const Observation& obs, const PointFeaturizer& featurizer,
                                          const FeatureRefiner* refiner,
                                          const ObservationFieldConfig& config);

@@ -76,6 +76,29 @@ std::string source_settings_text(const SparseDffConfig& c) {
                 {"ransac", f.fit_table_plane},
                 {"ransac_iterations", f.ransac_iterations},
                 {"ransac_seed", f.ransac_seed}};
+  const RigAlignmentConfig& r = c.scene.rig_alignment;
+  if (r.enabled) {
+    // Only when on, so that the keys of runs without it stay as they were.
+    j["rig_alignment"] = {{"stride", r.stride},
+                          {"table_band", r.table_band_m},
+                          {"table_inlier", r.table_inlier_m},
+                          {"table_iterations", r.table_ransac_iterations},
+                          {"seed", r.seed},
+                          {"table_min_inliers", r.table_min_inliers},
+                          {"object_min_height", r.object_min_height_m},
+                          {"normal_neighbours", r.normal_neighbours},
+                          {"icp_max_distance", r.icp_max_distance_m},
+                          {"icp_tukey", r.icp_tukey_m},
+                          {"icp_min_normal_cosine", r.icp_min_normal_cosine},
+                          {"icp_noise", r.icp_noise_m},
+                          {"prior_translation", r.prior_translation_m},
+                          {"prior_yaw", r.prior_yaw_rad},
+                          {"icp_passes", r.icp_passes},
+                          {"icp_iterations", r.icp_iterations},
+                          {"icp_min_matches", r.icp_min_matches},
+                          {"max_translation", r.max_translation_m},
+                          {"max_yaw", r.max_yaw_rad}};
+  }
   j["torch_threads"] = at::get_num_threads();
   j["format"] = 2;  // 2: every featurizer and foreground setting is in the key
   return j.dump();

@@ -132,6 +132,38 @@ const SettingsSchema<FieldConfig>& field_schema() {
   return schema;
 }
 
+const SettingsSchema<RigAlignmentConfig>& rig_alignment_schema() {
+  using C = RigAlignmentConfig;
+  const auto metres =
+      satisfies<double>([](double v) { return v > 0 && v <= 1; }, "must be in (0, 1] metres");
+  static const auto schema =
+      SettingsSchema<C>()
+          .field("enabled", &C::enabled)
+          .field("stride", &C::stride, at_least<int>(1))
+          .field("table_band_m", &C::table_band_m, metres)
+          .field("table_inlier_m", &C::table_inlier_m, metres)
+          .field("table_ransac_iterations", &C::table_ransac_iterations, at_least<int>(1))
+          .field("seed", &C::seed)
+          .field("table_min_inliers", &C::table_min_inliers, at_least<int>(3))
+          .field("object_min_height_m", &C::object_min_height_m, metres)
+          .field("normal_neighbours", &C::normal_neighbours, at_least<int>(3))
+          .field("icp_max_distance_m", &C::icp_max_distance_m, metres)
+          .field("icp_tukey_m", &C::icp_tukey_m, metres)
+          .field("icp_noise_m", &C::icp_noise_m, metres)
+          .field("prior_translation_m", &C::prior_translation_m, metres)
+          .field("prior_yaw_rad", &C::prior_yaw_rad,
+                 satisfies<double>([](double v) { return v > 0 && v <= 0.5; },
+                                   "must be in (0, 0.5] radians"))
+          .field("icp_passes", &C::icp_passes, at_least<int>(0))
+          .field("icp_iterations", &C::icp_iterations, at_least<int>(1))
+          .field("icp_min_matches", &C::icp_min_matches, at_least<int>(3))
+          .field("max_translation_m", &C::max_translation_m, metres)
+          .field("max_yaw_rad", &C::max_yaw_rad,
+                 satisfies<double>([](double v) { return v > 0 && v <= 0.5; },
+                                   "must be in (0, 0.5] radians"));
+  return schema;
+}
+
 const SettingsSchema<ObservationFieldConfig>& scene_schema() {
   using C = ObservationFieldConfig;
   using F = ForegroundConfig;
@@ -147,6 +179,7 @@ const SettingsSchema<ObservationFieldConfig>& scene_schema() {
           .field<double>("table_height_m", fg(&F::table_height_m))
           .field<double>("table_margin_m", fg(&F::table_margin_m))
           .field<bool>("fit_table_plane", fg(&F::fit_table_plane))
+          .child("rig_alignment", &C::rig_alignment, rig_alignment_schema())
           .child("pruning", &C::pruning, pruning_schema())
           .child("field", &C::field, field_schema());
   return schema;

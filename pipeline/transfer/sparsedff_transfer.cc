@@ -107,8 +107,9 @@ std::shared_ptr<const SourceModel> SparseDffPipeline::source_model(
   }
   if (!cached) {
     auto t0 = std::chrono::steady_clock::now();
-    cloud = foreground_cloud(source, config_.scene);
-    raw = featurizer_->featurize(source, cloud);
+    const Observation aligned = rig_aligned(source, config_.scene);
+    cloud = foreground_cloud(aligned, config_.scene);
+    raw = featurizer_->featurize(aligned, cloud);
     model->timing_s["source_features"] = seconds_since(t0);
     if (config_.refine) {
       t0 = std::chrono::steady_clock::now();
