@@ -149,6 +149,9 @@ const SettingsSchema<RigAlignmentConfig>& rig_alignment_schema() {
           .field("normal_neighbours", &C::normal_neighbours, at_least<int>(3))
           .field("icp_max_distance_m", &C::icp_max_distance_m, metres)
           .field("icp_tukey_m", &C::icp_tukey_m, metres)
+          .field(
+              "icp_min_normal_cosine", &C::icp_min_normal_cosine,
+              satisfies<double>([](double v) { return v >= -1 && v <= 1; }, "must be in [-1, 1]"))
           .field("icp_noise_m", &C::icp_noise_m, metres)
           .field("prior_translation_m", &C::prior_translation_m, metres)
           .field("prior_yaw_rad", &C::prior_yaw_rad,
