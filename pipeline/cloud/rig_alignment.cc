@@ -183,7 +183,12 @@ IcpResult planar_icp(const std::vector<Eigen::Vector3d>& src,
       const Eigen::Vector3d& n = dst_normals[j];
       // Surfaces facing different ways are not the same surface.
       if (n.dot(T.linear() * src_normals[i]) < c.icp_min_normal_cosine) continue;
-      const double res = n.dot(p - dst[j]);
+      const Eigen::Vector3d gap = p - dst[j];
+      const double res = n.dot(gap);
+      // Far along the surface means beyond what the other views saw: such a
+      // point meets their outline, and a curved surface bends away from the
+      // outline's tangent plane, always to the same side.
+      if ((gap - res * n).squaredNorm() > c.icp_max_tangential_m * c.icp_max_tangential_m) continue;
       const double u = res / c.icp_tukey_m;
       if (std::abs(u) >= 1) continue;
       const double w = (1 - u * u) * (1 - u * u);

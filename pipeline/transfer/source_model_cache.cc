@@ -88,6 +88,7 @@ std::string source_settings_text(const SparseDffConfig& c) {
                           {"object_min_height", r.object_min_height_m},
                           {"normal_neighbours", r.normal_neighbours},
                           {"icp_max_distance", r.icp_max_distance_m},
+                          {"icp_max_tangential", r.icp_max_tangential_m},
                           {"icp_tukey", r.icp_tukey_m},
                           {"icp_min_normal_cosine", r.icp_min_normal_cosine},
                           {"icp_noise", r.icp_noise_m},

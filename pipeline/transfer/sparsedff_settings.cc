@@ -148,6 +148,7 @@ const SettingsSchema<RigAlignmentConfig>& rig_alignment_schema() {
           .field("object_min_height_m", &C::object_min_height_m, metres)
           .field("normal_neighbours", &C::normal_neighbours, at_least<int>(3))
           .field("icp_max_distance_m", &C::icp_max_distance_m, metres)
+          .field("icp_max_tangential_m", &C::icp_max_tangential_m, metres)
           .field("icp_tukey_m", &C::icp_tukey_m, metres)
           .field(
               "icp_min_normal_cosine", &C::icp_min_normal_cosine,
