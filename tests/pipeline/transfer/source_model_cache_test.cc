@@ -298,6 +298,21 @@ TEST(SourceModelKey, ChangesWithEveryFeaturizerAndForegroundSetting) {
   fewer.scene.foreground.ransac_iterations = 50;
   EXPECT_NE(source_model_key(reseeded, obs), source_model_key(fitted, obs)) << "ransac_seed";
   EXPECT_NE(source_model_key(fewer, obs), source_model_key(fitted, obs)) << "ransac_iterations";
+
+  // The rig alignment moves every source point: on, and each of its
+  // settings while on, change the key.
+  SparseDffConfig aligned = key_config();
+  aligned.scene.rig_alignment.enabled = true;
+  EXPECT_NE(source_model_key(aligned, obs), source_model_key(key_config(), obs)) << "rig_alignment";
+  SparseDffConfig tangential = aligned;
+  tangential.scene.rig_alignment.icp_max_tangential_m = 0.005;
+  SparseDffConfig prior = aligned;
+  prior.scene.rig_alignment.prior_yaw_rad = 0.01;
+  SparseDffConfig passes = aligned;
+  passes.scene.rig_alignment.icp_passes = 1;
+  for (const SparseDffConfig* other : {&tangential, &prior, &passes}) {
+    EXPECT_NE(source_model_key(*other, obs), source_model_key(aligned, obs));
+  }
 }
 
 TEST(SourceModelKey, IgnoresWhatOnlyTheTargetSideOrTheOptimizerUses) {

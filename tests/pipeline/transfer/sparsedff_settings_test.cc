@@ -44,6 +44,9 @@ TEST(SparseDffSettings, ShippedFileReadsToItsValues) {
   EXPECT_EQ(c.refiner.steps, 400);
   EXPECT_EQ(c.refiner.batch_size, 256);
   EXPECT_EQ(c.scene.max_points, 6000);
+  EXPECT_TRUE(c.scene.rig_alignment.enabled);  // the built-in default is off
+  EXPECT_DOUBLE_EQ(c.scene.rig_alignment.icp_max_tangential_m, 0.003);
+  EXPECT_DOUBLE_EQ(c.scene.rig_alignment.prior_yaw_rad, 0.005);
   EXPECT_EQ(c.scene.pruning.method, PruningMethod::kVote3D);
   EXPECT_DOUBLE_EQ(c.scene.pruning.keep_fraction, 0.8);
   EXPECT_EQ(c.scene.field.interpolator, FieldInterpolator::kKnn);
@@ -139,6 +142,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadSetting{"scene:\n  workspace_min_m: [0, 0]\n", 2, "scene.workspace_min_m",
                    "expected [x, y, z]"},
         BadSetting{"scene:\n  pruning:\n    method: bogus\n", 3, "scene.pruning.method", "bogus"},
+        BadSetting{"scene:\n  rig_alignment:\n    enabled: true\n    prior_yaw_rad: 1\n", 4,
+                   "scene.rig_alignment.prior_yaw_rad", "(0, 0.5] radians"},
+        BadSetting{"scene:\n  rig_alignment:\n    icp_max_distance_m: 0\n", 3,
+                   "scene.rig_alignment.icp_max_distance_m", "(0, 1] metres"},
+        BadSetting{"scene:\n  rig_alignment:\n    icp_min_normal_cosine: 2\n", 3,
+                   "scene.rig_alignment.icp_min_normal_cosine", "[-1, 1]"},
+        BadSetting{"scene:\n  rig_alignment:\n    stride: 0\n", 3, "scene.rig_alignment.stride",
+                   "must be >= 1"},
         BadSetting{"scene:\n  pruning:\n    vote_radius_m: 0\n", 3, "scene.pruning.vote_radius_m",
                    "must be > 0"},
         BadSetting{"scene:\n  field:\n    knn_cell_m: 2\n", 3, "scene.field.knn_cell_m", "[0, 1]"},
