@@ -56,18 +56,15 @@ PointCloud backproject(const Observation& obs, int stride) {
   return cloud;
 }
 
-namespace {
-
-/// RANSAC for the dominant near-horizontal plane; returns (n, d) with n.z > 0
-/// and n.p + d = 0 on the plane.
-std::pair<Eigen::Vector3d, double> fit_table(const std::vector<Eigen::Vector3d>& pts,
-                                             const ForegroundConfig& cfg) {
-  SeededRng rng(cfg.ransac_seed);
-  std::pair<Eigen::Vector3d, double> best{Eigen::Vector3d::UnitZ(), -cfg.table_height_m};
+HorizontalPlane fit_horizontal_plane(const std::vector<Eigen::Vector3d>& pts, int iterations,
+                                     double inlier_m, double min_normal_z, std::uint64_t seed,
+                                     const HorizontalPlane& fallback) {
+  SeededRng rng(seed);
+  HorizontalPlane best = fallback;
   std::size_t best_inliers = 0;
   const int n = static_cast<int>(pts.size());
   if (n < 3) return best;
-  for (int it = 0; it < cfg.ransac_iterations; ++it) {
+  for (int it = 0; it < iterations; ++it) {
     const auto& a = pts[rng.uniform_int(0, n - 1)];
     const auto& b = pts[rng.uniform_int(0, n - 1)];
     const auto& c = pts[rng.uniform_int(0, n - 1)];
@@ -75,16 +72,14 @@ std::pair<Eigen::Vector3d, double> fit_table(const std::vector<Eigen::Vector3d>&
     if (nrm.norm() < 1e-9) continue;
     nrm.normalize();
     if (nrm.z() < 0) nrm = -nrm;
-    if (nrm.z() < 0.9) continue;  // a table is near horizontal
+    if (nrm.z() < min_normal_z) continue;
     const double d = -nrm.dot(a);
     std::size_t inliers = 0;
-    for (int i = 0; i < n; i += 4) inliers += std::abs(nrm.dot(pts[i]) + d) < cfg.table_margin_m;
+    for (int i = 0; i < n; i += 4) inliers += std::abs(nrm.dot(pts[i]) + d) < inlier_m;
     if (inliers > best_inliers) best_inliers = inliers, best = {nrm, d};
   }
   return best;
 }
-
-}  // namespace
 
 PointCloud select_foreground(const PointCloud& cloud, const ForegroundConfig& cfg) {
   std::vector<std::size_t> in_box;
@@ -98,7 +93,14 @@ PointCloud select_foreground(const PointCloud& cloud, const ForegroundConfig& cf
   }
   Eigen::Vector3d n = Eigen::Vector3d::UnitZ();
   double d = -cfg.table_height_m;
-  if (cfg.fit_table_plane) std::tie(n, d) = fit_table(box_pts, cfg);
+  if (cfg.fit_table_plane) {
+    // A table is near horizontal: within 25 degrees.
+    const HorizontalPlane fit =
+        fit_horizontal_plane(box_pts, cfg.ransac_iterations, cfg.table_margin_m, 0.9,
+                             cfg.ransac_seed, {Eigen::Vector3d::UnitZ(), -cfg.table_height_m});
+    n = fit.normal;
+    d = fit.d;
+  }
   std::vector<std::size_t> keep;
   for (std::size_t k = 0; k < in_box.size(); ++k) {
     if (n.dot(box_pts[k]) + d > cfg.table_margin_m) keep.push_back(in_box[k]);

@@ -53,6 +53,19 @@ struct ForegroundConfig {
   std::uint64_t ransac_seed = 7;
 };
 
+/// A plane n.p + d = 0 with n a unit vector, n.z > 0.
+struct HorizontalPlane {
+  Eigen::Vector3d normal = Eigen::Vector3d::UnitZ();
+  double d = 0;
+};
+
+/// RANSAC (seeded) for the plane with the most points of pts within
+/// inlier_m (counted on every 4th point), among planes whose normal has
+/// z >= min_normal_z; `fallback` when no candidate has any.
+HorizontalPlane fit_horizontal_plane(const std::vector<Eigen::Vector3d>& pts, int iterations,
+                                     double inlier_m, double min_normal_z, std::uint64_t seed,
+                                     const HorizontalPlane& fallback);
+
 /// Keeps the points inside the workspace box and above the table plane.
 PointCloud select_foreground(const PointCloud& cloud, const ForegroundConfig& config = {});
 

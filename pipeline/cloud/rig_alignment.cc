@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common/seeded_rng.h"
 #include "pipeline/cloud/nearest_points.h"
 #include "pipeline/cloud/point_cloud.h"
 
@@ -55,27 +54,13 @@ std::pair<Eigen::Isometry3d, int> table_correction(const std::vector<Eigen::Vect
   }
   const int n = static_cast<int>(cand.size());
   if (n < c.table_min_inliers) return {Eigen::Isometry3d::Identity(), 0};
-  SeededRng rng(seed);
-  Eigen::Vector3d best_n = Eigen::Vector3d::UnitZ();
-  double best_d = -c.table_height_m;
-  int best_count = -1;
-  for (int it = 0; it < c.table_ransac_iterations; ++it) {
-    const Eigen::Vector3d& a = cand[rng.uniform_int(0, n - 1)];
-    const Eigen::Vector3d& b = cand[rng.uniform_int(0, n - 1)];
-    const Eigen::Vector3d& q = cand[rng.uniform_int(0, n - 1)];
-    Eigen::Vector3d nrm = (b - a).cross(q - a);
-    if (nrm.norm() < 1e-9) continue;
-    nrm.normalize();
-    if (nrm.z() < 0) nrm = -nrm;
-    if (nrm.z() < 0.99) continue;  // drift is a fraction of a degree, not 8
-    const double d = -nrm.dot(a);
-    int count = 0;
-    for (int i = 0; i < n; i += 4) count += std::abs(nrm.dot(cand[i]) + d) < c.table_inlier_m;
-    if (count > best_count) best_count = count, best_n = nrm, best_d = d;
-  }
+  // Drift is a fraction of a degree: within 8 degrees of horizontal.
+  const HorizontalPlane plane =
+      fit_horizontal_plane(cand, c.table_ransac_iterations, c.table_inlier_m, 0.99, seed,
+                           {Eigen::Vector3d::UnitZ(), -c.table_height_m});
   std::vector<Eigen::Vector3d> inliers;
   for (const auto& p : cand) {
-    if (std::abs(best_n.dot(p) + best_d) < c.table_inlier_m) inliers.push_back(p);
+    if (std::abs(plane.normal.dot(p) + plane.d) < c.table_inlier_m) inliers.push_back(p);
   }
   if (static_cast<int>(inliers.size()) < c.table_min_inliers) {
     return {Eigen::Isometry3d::Identity(), 0};
