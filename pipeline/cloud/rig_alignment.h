@@ -67,8 +67,9 @@ struct RigAlignmentConfig {
   double icp_tukey_m = 0.004;
   /// The point-to-plane residual's standard deviation (the sensor's noise
   /// at the rig's range), m, and the prior's on a view's planar drift:
-  /// translation per axis (m) and yaw (rad), the size of the drift real rigs
-  /// show (scenes/real_like.yaml: up to 3 mm and 0.3 degrees).
+  /// translation per axis (m) and yaw (rad), the size of drift assumed for
+  /// a checkerboard-calibrated table-top rig (the bounds that
+  /// scenes/real_like.yaml draws from: 3 mm and 0.3 degrees).
   double icp_noise_m = 0.0015;
   double prior_translation_m = 0.003;
   double prior_yaw_rad = 0.005;
