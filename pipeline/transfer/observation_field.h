@@ -47,7 +47,8 @@ struct ObservationField {
   std::vector<std::size_t> kept;
   /// The field over the kept points and their refined features.
   std::shared_ptr<const FeatureField> field;
-  /// Seconds per stage: backproject, features, refine, prune, field.
+  /// Seconds per stage: rig_alignment, backproject, features, refine, prune,
+  /// field.
   std::map<std::string, double> timing_s;
 };
 
