@@ -99,13 +99,6 @@ std::vector<Eigen::Vector3d> normals_of(const std::vector<Eigen::Vector3d>& pts,
   return out;
 }
 
-Eigen::Isometry3d planar(double yaw_rad, double x, double y) {
-  Eigen::Isometry3d T = Eigen::Isometry3d::Identity();
-  T.linear() = Eigen::AngleAxisd(yaw_rad, Eigen::Vector3d::UnitZ()).toRotationMatrix();
-  T.translation() = Eigen::Vector3d(x, y, 0);
-  return T;
-}
-
 double yaw_of(const Eigen::Isometry3d& T) { return std::atan2(T.linear()(1, 0), T.linear()(0, 0)); }
 
 /// A view's planar motion: a turn by yaw about the vertical through centre,
@@ -268,10 +261,12 @@ RigAlignment estimate_rig_alignment(const Observation& obs, const RigAlignmentCo
     t_sum += found[v].translation();
     ++n_accepted;
   }
-  const Eigen::Isometry3d mean_inv =
-      n_accepted > 0
-          ? planar(yaw_sum / n_accepted, t_sum.x() / n_accepted, t_sum.y() / n_accepted).inverse()
-          : Eigen::Isometry3d::Identity();
+  PlanarMotion mean;  // about the world origin
+  if (n_accepted > 0) {
+    mean.yaw_rad = yaw_sum / n_accepted;
+    mean.t_m = t_sum.head<2>() / n_accepted;
+  }
+  const Eigen::Isometry3d mean_inv = mean.isometry().inverse();
   for (std::size_t v = 0; v < nv; ++v) {
     out.correction[v] = accepted[v] ? Eigen::Isometry3d(mean_inv * found[v] * table[v]) : table[v];
   }
