@@ -241,19 +241,19 @@ RigAlignment estimate_rig_alignment(const Observation& obs, const RigAlignmentCo
       if (r.matches >= c.icp_min_matches) motion[v] = r.motion;
     }
   }
-  // Refuse implausible corrections, then remove the accepted ones' mean
-  // (the rig's own x, y and yaw are not observable).
-  std::vector<bool> accepted(nv, false);
+  // Refuse implausible corrections (their view's icp_matches becomes 0),
+  // then remove the accepted ones' mean (the rig's own x, y and yaw are not
+  // observable).
   double yaw_sum = 0;
   Eigen::Vector3d t_sum = Eigen::Vector3d::Zero();
   int n_accepted = 0;
   std::vector<Eigen::Isometry3d> found(nv);
   for (std::size_t v = 0; v < nv; ++v) {
     found[v] = motion[v].isometry();
-    accepted[v] = out.icp_matches[v] >= c.icp_min_matches &&
-                  found[v].translation().norm() <= c.max_translation_m &&
-                  std::abs(yaw_of(found[v])) <= c.max_yaw_rad;
-    if (!accepted[v]) {
+    const bool accepted = out.icp_matches[v] >= c.icp_min_matches &&
+                          found[v].translation().norm() <= c.max_translation_m &&
+                          std::abs(yaw_of(found[v])) <= c.max_yaw_rad;
+    if (!accepted) {
       out.icp_matches[v] = 0;
       continue;
     }
@@ -268,7 +268,8 @@ RigAlignment estimate_rig_alignment(const Observation& obs, const RigAlignmentCo
   }
   const Eigen::Isometry3d mean_inv = mean.isometry().inverse();
   for (std::size_t v = 0; v < nv; ++v) {
-    out.correction[v] = accepted[v] ? Eigen::Isometry3d(mean_inv * found[v] * table[v]) : table[v];
+    out.correction[v] =
+        out.icp_matches[v] > 0 ? Eigen::Isometry3d(mean_inv * found[v] * table[v]) : table[v];
   }
   return out;
 }
