@@ -140,6 +140,12 @@ struct DepthSensorSpec {
   /// Standard deviation of the view's exposure, stops: every channel of the
   /// view is multiplied by 2^(N(0, 1) * exposure_sigma_stops).
   double exposure_sigma_stops = 0.15;
+
+  /// True when every component is off: the model returns its input.
+  bool is_ideal() const {
+    return !axial_noise && !lateral_noise && !quantization && !edge_artifacts &&
+           !grazing_holes && !rgb_noise && !exposure_shift;
+  }
 };
 
 /// Every component off: apply_depth_sensor_model returns the input.

@@ -47,4 +47,11 @@ inline SensedObservation sense_observation(const SceneSet& set, const Observatio
   return sense_observation(set.sensor, set.calibration, truth, scene_seed);
 }
 
+/// True when a capture through the scene set's rig depends on its seed
+/// (a depth-sensor component or a calibration error is on); false when it is
+/// the render itself.
+inline bool capture_is_random(const SceneSet& set) {
+  return !set.sensor.is_ideal() || set.calibration.enabled();
+}
+
 }  // namespace dffeval

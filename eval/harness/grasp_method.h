@@ -40,10 +40,16 @@ struct MethodInput {
   /// trial seed being derive_seed(suite seed, trial id). So a trial's grasp
   /// depends on the suite seed and its id, never on order or --jobs.
   std::uint64_t seed = 0;
-  /// The same for what a method computes once per source scene and reuses
+  /// The same for what a method computes once per source capture and reuses
   /// across trials (SparseDFF's refiner training): derive_seed(suite seed,
-  /// "source/" + source_key), equal for every trial of the task in a run.
+  /// "source/" + source_key), equal for every trial of the task in a run
+  /// when the task has one capture.
   std::uint64_t source_seed = 0;
+  /// True when `source` was captured for this trial alone (a suite's
+  /// per-trial source captures, SuiteSpec::SourceCapture): no other trial
+  /// will bring it again, so a method need not keep its per-source work
+  /// (SparseDFF skips its disk cache).
+  bool source_per_trial = false;
 };
 
 struct MethodOutput {

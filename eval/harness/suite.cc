@@ -174,6 +174,16 @@ SuiteSpec load_suite(const std::string& name_or_path) {
   s.trials = y.get<int>("trials");
   if (s.trials < 1 || s.trials > 100000) y.fail("trials", "must be in [1, 100000]");
   s.source_scene_set = y.get_or<std::string>("source_scene_set", s.source_scene_set);
+  if (y.has("source_capture")) {
+    const auto capture = y.get<std::string>("source_capture");
+    if (capture == "per_trial") {
+      s.source_capture = SuiteSpec::SourceCapture::kPerTrial;
+    } else if (capture == "fixed") {
+      s.source_capture = SuiteSpec::SourceCapture::kFixed;
+    } else {
+      y.fail("source_capture", fmt::format("'{}' is not one of: per_trial, fixed", capture));
+    }
+  }
 
   const auto known_tasks = list_tasks();
   const StrictYaml tasks = y.child("tasks");
@@ -231,6 +241,7 @@ nlohmann::json SuiteSpec::to_json() const {
   j["trials"] = trials;
   j["instances"] = nlohmann::json::array({first_instance, last_instance});
   j["source_scene_set"] = source_scene_set;
+  j["source_capture"] = source_capture == SourceCapture::kFixed ? "fixed" : "per_trial";
   // Only when given: the records of runs without overrides stay as they were.
   if (!overrides.empty()) j["overrides"] = overrides;
   const auto& e = execution;

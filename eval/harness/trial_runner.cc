@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "common/seeded_rng.h"
 #include "common/stopwatch.h"
@@ -51,8 +52,9 @@ const SourceScene& TrialRunner::source_scene(const std::string& task) {
   auto world = World::compose(s.scene);
   const MjDataPtr d_data = world->make_settled_data();
   mjData* d = d_data.get();
-  SensedObservation sensed = sense_observation(
-      scene_set(suite_.source_scene_set), renderer_.render(*world, d).observation, s.scene.seed);
+  s.truth = renderer_.render(*world, d).observation;
+  SensedObservation sensed =
+      sense_observation(scene_set(suite_.source_scene_set), s.truth, s.scene.seed);
   s.capture = sensed.to_json();  // before the move: it names the views
   s.observation = std::move(sensed.observation);
   s.X_WObj = world->body_pose(d, world->target_body());
@@ -121,6 +123,11 @@ MethodInput TrialRunner::source_input(const SourceScene& source) const {
   return in;
 }
 
+bool TrialRunner::source_captured_per_trial() {
+  return suite_.source_capture == SuiteSpec::SourceCapture::kPerTrial &&
+         capture_is_random(scene_set(suite_.source_scene_set));
+}
+
 void TrialRunner::prepare(const std::vector<std::string>& tasks,
                           const std::vector<std::string>& scene_sets) {
   for (const auto& name : scene_sets) scene_set(name);
@@ -157,6 +164,17 @@ TrialResult TrialRunner::run(const Trial& trial) {
   privileged.X_WSourceObj = source.X_WObj;
   privileged.X_WTargetObj = world->body_pose(d, world->target_body());
   MethodInput in = source_input(source);
+  std::optional<SensedObservation> trial_source;
+  if (source_captured_per_trial()) {
+    t0 = Clock::now();
+    trial_source = sense_observation(scene_set(suite_.source_scene_set), source.truth,
+                                     derive_seed(trial.seed, "source_capture"));
+    r.timing_s["source_sensor"] = seconds_since(t0);
+    in.source = &trial_source->observation;
+    in.source_key = source.key + "/" + trial.id;
+    in.source_seed = derive_seed(suite_.seed, "source/" + in.source_key);
+    in.source_per_trial = true;
+  }
   in.target = &sensed.observation;
   in.privileged = method_info_.uses_ground_truth ? &privileged : nullptr;
   in.seed = derive_seed(trial.seed, "method");
@@ -168,7 +186,7 @@ TrialResult TrialRunner::run(const Trial& trial) {
   if (!object.mesh_name.empty()) r.record["object"] = object.mesh_name;
   r.record["scene"] = scene.to_json();
   r.record["capture"] = sensed.to_json();
-  r.record["source_capture"] = source.capture;
+  r.record["source_capture"] = trial_source ? trial_source->to_json() : source.capture;
   r.record["X_WTargetObj_settled"] = pose_to_json(privileged.X_WTargetObj);
 
   t0 = Clock::now();

@@ -40,8 +40,12 @@ struct TrialResult {
 struct SourceScene {
   Demonstration demo;
   DrawnScene scene;
-  /// The source capture as the method receives it (through the source scene
-  /// set's sensor and calibration error; sim/sensed_observation.h).
+  /// The source scene as rendered: ground truth, which per-trial source
+  /// captures (SuiteSpec::SourceCapture) pass through the rig afresh.
+  Observation truth;
+  /// The task's own source capture as the method receives it (through the
+  /// source scene set's sensor and calibration error, seeded by the source
+  /// scene; sim/sensed_observation.h).
   Observation observation;
   /// That capture's sensor preset and calibration errors, for result files.
   nlohmann::json capture;
@@ -73,6 +77,9 @@ class TrialRunner {
   const SceneSet& scene_set(const std::string& name);
   /// The source half of a method's input.
   MethodInput source_input(const SourceScene& source) const;
+  /// Whether each trial captures its source scene afresh (the suite asks
+  /// for it and the source rig is random).
+  bool source_captured_per_trial();
   /// Fidelity to the demonstration and the force test of an executed
   /// grasp; `held` is the state at the end of the hold.
   void judge(TrialResult& r, const World& world, const mjData* held, const ExecutionResult& ex,

@@ -56,11 +56,11 @@ void SparseDffMethod::prepare(const MethodInput& in) {
 
 MethodOutput SparseDffMethod::plan(const MethodInput& in) {
   MethodOutput out;
-  const std::shared_ptr<const SourceModel> source =
-      pipeline_.source_model(*in.source, derive_seed(in.source_seed, "refiner"));
+  const std::shared_ptr<const SourceModel> source = pipeline_.source_model(
+      *in.source, derive_seed(in.source_seed, "refiner"), !in.source_per_trial);
   // Source work is charged to the first trial of this worker that needed it;
   // later trials of the task reuse the model and report none.
-  if (reported_.insert(source.get()).second) {
+  if (reported_.insert(in.source_key).second) {
     for (const auto& [stage, s] : source->timing_s) out.timing_s[stage] = s;
   }
   const ObservationField target = pipeline_.target_field(*in.target, *source);

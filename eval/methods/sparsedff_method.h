@@ -28,8 +28,9 @@ class SparseDffMethod : public GraspMethod {
 
  private:
   SparseDffPipeline pipeline_;
-  /// Source models whose build time was already reported by a trial.
-  std::set<const SourceModel*> reported_;
+  /// Source keys (MethodInput::source_key) whose model's build time was
+  /// already reported by a trial.
+  std::set<std::string> reported_;
 };
 
 /// Registers sparsedff and its ablations (called by register_builtin_methods).

@@ -84,17 +84,23 @@ std::string SparseDffPipeline::source_cache_key(const Observation& source,
 }
 
 std::shared_ptr<const SourceModel> SparseDffPipeline::source_model(
-    const Observation& source, std::optional<std::uint64_t> refiner_seed) {
+    const Observation& source, std::optional<std::uint64_t> refiner_seed, bool use_disk_cache) {
   const std::string key = source_cache_key(source, refiner_seed);
   RefinerConfig refiner_config = config_.refiner;
   if (refiner_seed) refiner_config.seed = *refiner_seed;
-  if (auto it = memory_cache_.find(key); it != memory_cache_.end()) return it->second;
+  if (auto it = memory_cache_.find(key); it != memory_cache_.end()) {
+    memory_cache_order_.erase(
+        std::find(memory_cache_order_.begin(), memory_cache_order_.end(), key));
+    memory_cache_order_.push_back(key);
+    return it->second;
+  }
 
   auto model = std::make_shared<SourceModel>();
   PointCloud cloud;
   FeaturesF raw;
   std::shared_ptr<const FeatureRefiner> refiner;
-  const std::filesystem::path dir = cache_dir_.empty() ? cache_dir_ : cache_dir_ / key;
+  const std::filesystem::path dir =
+      cache_dir_.empty() || !use_disk_cache ? std::filesystem::path() : cache_dir_ / key;
   bool cached = false;
   if (!dir.empty()) {
     try {
@@ -130,6 +136,11 @@ std::shared_ptr<const SourceModel> SparseDffPipeline::source_model(
   model->timing_s["source_field"] = seconds_since(t0);
   model->centroid = model->field->points.colwise().mean().cast<double>().transpose();
   memory_cache_[key] = model;
+  memory_cache_order_.push_back(key);
+  if (memory_cache_order_.size() > kMemoryCacheEntries) {
+    memory_cache_.erase(memory_cache_order_.front());
+    memory_cache_order_.pop_front();
+  }
   return model;
 }
 

@@ -7,6 +7,7 @@
 // grasp optimizer. Observation in, grasp out: nothing here knows of suites or
 // the simulator.
 
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -68,8 +69,16 @@ class SparseDffPipeline {
   /// The source model for a demonstration scene (memory cache, then disk
   /// cache, then computed and stored). `refiner_seed` seeds the refiner's
   /// training (unset: RefinerConfig::seed); it is part of the cache key.
+  /// `use_disk_cache` false: the disk cache is neither read nor written (a
+  /// capture drawn for one trial: some 1.2 MB per entry that no later trial
+  /// would read). The memory cache keeps the kMemoryCacheEntries models used
+  /// last.
   std::shared_ptr<const SourceModel> source_model(
-      const Observation& source, std::optional<std::uint64_t> refiner_seed = std::nullopt);
+      const Observation& source, std::optional<std::uint64_t> refiner_seed = std::nullopt,
+      bool use_disk_cache = true);
+  /// Source models kept in memory: more than a suite's tasks, so that
+  /// suites with one capture per task compute each once per worker.
+  static constexpr std::size_t kMemoryCacheEntries = 16;
   /// The target scene's field with the source's refiner.
   ObservationField target_field(const Observation& target, const SourceModel& source) const;
   /// The transfer: optimized grasp on the target. `optimizer_seed` seeds the
@@ -93,6 +102,8 @@ class SparseDffPipeline {
   std::unique_ptr<HandModel> hand_;
   std::unique_ptr<GraspOptimizer> optimizer_;
   std::map<std::string, std::shared_ptr<const SourceModel>> memory_cache_;
+  /// memory_cache_'s keys, oldest use first.
+  std::deque<std::string> memory_cache_order_;
   std::filesystem::path cache_dir_;
 };
 

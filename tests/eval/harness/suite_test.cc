@@ -248,6 +248,19 @@ TEST(Suite, OptionalKeysAndExecutionSettingsAreRead) {
   EXPECT_DOUBLE_EQ(s.to_json()["execution"]["lift_height_m"].get<double>(), 0.3);
 }
 
+TEST(Suite, SourceCaptureIsPerTrialUnlessFixed) {
+  const SuiteSpec plain = load_suite(suite_file("capture_default", kValid).string());
+  EXPECT_EQ(plain.source_capture, SuiteSpec::SourceCapture::kPerTrial);
+  EXPECT_EQ(plain.to_json()["source_capture"], "per_trial");
+  const SuiteSpec fixed =
+      load_suite(suite_file("capture_fixed", kValid + "source_capture: fixed\n").string());
+  EXPECT_EQ(fixed.source_capture, SuiteSpec::SourceCapture::kFixed);
+  EXPECT_EQ(fixed.to_json()["source_capture"], "fixed");
+  const SuiteSpec per_trial =
+      load_suite(suite_file("capture_per_trial", kValid + "source_capture: per_trial\n").string());
+  EXPECT_EQ(per_trial.source_capture, SuiteSpec::SourceCapture::kPerTrial);
+}
+
 TEST(Suite, UnknownSuiteNamesTheKnownOnes) {
   try {
     load_suite("no_such_suite");
@@ -383,6 +396,9 @@ TEST(Suite, BadSuiteFilesNameTheFileKeyAndReason) {
        kValid + "instances: [3]\n",
        {"instances_one.yaml:7", "'instances'", "list [first, last]"}},
       {"instances_type", kValid + "instances: [a, 3]\n", {"instances_type.yaml:7", "instances[0]"}},
+      {"source_capture",
+       kValid + "source_capture: per_task\n",
+       {"source_capture.yaml:7", "source_capture", "per_task", "per_trial, fixed"}},
       {"wrong_type",
        "name: x\nseed: one\ntasks: all\nobject_sets: [seen]\n"
        "scene_sets: [clean]\ntrials: 1\n",

@@ -64,6 +64,9 @@ struct ProbeLog {
   PrivilegedInfo privileged;
   bool had_inputs = false;
   std::string source_key;
+  std::uint64_t source_seed = 0;
+  bool source_per_trial = false;
+  Observation source;  // the source capture the method was handed
   Observation target;  // the capture the method was handed
 };
 
@@ -77,6 +80,9 @@ class ProbeMethod : public GraspMethod {
     if (in.privileged) log_->privileged = *in.privileged;
     log_->had_inputs = in.demo && in.source && in.target && !in.target->views.empty();
     log_->source_key = in.source_key;
+    log_->source_seed = in.source_seed;
+    log_->source_per_trial = in.source_per_trial;
+    if (in.source) log_->source = *in.source;
     if (in.target) log_->target = *in.target;
     MethodOutput out;
     out.grasp = in.demo_grasp;
@@ -284,6 +290,10 @@ TEST(TrialRunner, OnlyGroundTruthMethodsSeeThePrivilegedInfo) {
   EXPECT_FALSE(plain->had_privileged);
   EXPECT_TRUE(plain->had_inputs);
   EXPECT_EQ(plain->source_key, "can_wrap@clean");
+  // A clean source rig captures the same views whatever the seed: one
+  // capture for the task, though the suite asks for one per trial.
+  EXPECT_EQ(s.suite.source_capture, SuiteSpec::SourceCapture::kPerTrial);
+  EXPECT_FALSE(plain->source_per_trial);
   // The method's own numbers and stages are recorded.
   EXPECT_EQ(r.record["method_metrics"]["probe"], 7);
   EXPECT_DOUBLE_EQ(r.timing_s.at("method.think"), 0.125);
@@ -338,6 +348,73 @@ TEST(TrialRunner, AMethodIsHandedTheRigsCaptureNotTheGroundTruth) {
   EXPECT_EQ(source.capture["calibration_error"].size(), source.observation.views.size());
   EXPECT_TRUE(r.timing_s.count("sensor"));
   EXPECT_NE(r.failure_mode, "method_error");
+}
+
+/// Whether two captures differ in any depth pixel or camera pose.
+bool captures_differ(const Observation& a, const Observation& b) {
+  if (a.views.size() != b.views.size()) return true;
+  for (std::size_t v = 0; v < a.views.size(); ++v) {
+    if (a.views[v].depth_m != b.views[v].depth_m) return true;
+    if (!a.views[v].X_WC.isApprox(b.views[v].X_WC, 0.0)) return true;
+  }
+  return false;
+}
+
+TEST(TrialRunner, EveryTrialCapturesANoisySourceAfreshUnlessTheSuiteFixesIt) {
+  register_builtin_methods();
+  const auto dir = fixtures::fresh_temp_dir("trial_runner_source_capture");
+  const std::string base = "seed: 5\ntasks: [can_wrap]\nobject_sets: [seen]\n"
+                           "scene_sets: [clean]\nsource_scene_set: real_source\ntrials: 2\n";
+  std::ofstream(dir / "per_trial.yaml") << "name: per_trial\n" << base;
+  std::ofstream(dir / "fixed.yaml") << "name: fixed\n" << base << "source_capture: fixed\n";
+  auto log = std::make_shared<ProbeLog>();
+  const std::string name = "trial-runner-test-probe-source-capture";
+  register_method({name, "test", false, [log] { return std::make_unique<ProbeMethod>(log); }, {}});
+
+  const SuiteSpec per_trial = load_suite((dir / "per_trial.yaml").string());
+  const std::vector<Trial> trials = expand_trials(per_trial);
+  ASSERT_EQ(trials.size(), 2u);
+  TrialRunner runner(per_trial, find_method(name));
+  const SourceScene& source = runner.source_scene("can_wrap");
+  std::vector<Observation> seen;
+  std::vector<std::string> keys;
+  for (const Trial& t : trials) {
+    const TrialResult r = runner.run(t);
+    EXPECT_TRUE(log->source_per_trial);
+    EXPECT_EQ(log->source_key, "can_wrap@real_source/" + t.id);
+    EXPECT_EQ(log->source_seed, derive_seed(per_trial.seed, "source/" + log->source_key));
+    // The capture handed over is the recorded one: the true source cameras
+    // moved by the recorded calibration errors, not the task's own capture.
+    ASSERT_EQ(log->source.views.size(), source.truth.views.size());
+    for (std::size_t v = 0; v < source.truth.views.size(); ++v) {
+      const CameraView& handed = log->source.views[v];
+      const Eigen::Isometry3d X_CC = pose_from_json(
+          r.record["source_capture"]["calibration_error"][handed.name]["X_CtrueCreported"]);
+      EXPECT_TRUE((source.truth.views[v].X_WC * X_CC).isApprox(handed.X_WC, 1e-9)) << handed.name;
+    }
+    EXPECT_NE(r.record["source_capture"], source.capture) << t.id;
+    EXPECT_TRUE(captures_differ(log->source, source.observation)) << t.id;
+    EXPECT_TRUE(r.timing_s.count("source_sensor"));
+    seen.push_back(log->source);
+    keys.push_back(log->source_key);
+  }
+  EXPECT_TRUE(captures_differ(seen[0], seen[1]));
+  EXPECT_NE(keys[0], keys[1]);
+  // Same trial, same source capture (it comes from the trial's seed).
+  runner.run(trials[1]);
+  EXPECT_FALSE(captures_differ(log->source, seen[1]));
+
+  // `source_capture: fixed`: every trial is handed the task's own capture.
+  const SuiteSpec fixed = load_suite((dir / "fixed.yaml").string());
+  TrialRunner fixed_runner(fixed, find_method(name));
+  for (const Trial& t : expand_trials(fixed)) {
+    const TrialResult r = fixed_runner.run(t);
+    EXPECT_FALSE(log->source_per_trial);
+    EXPECT_EQ(log->source_key, "can_wrap@real_source");
+    EXPECT_FALSE(captures_differ(log->source, fixed_runner.source_scene("can_wrap").observation));
+    EXPECT_EQ(r.record["source_capture"], fixed_runner.source_scene("can_wrap").capture);
+    EXPECT_FALSE(r.timing_s.count("source_sensor"));
+  }
 }
 
 TEST(TrialRunner, SourceSceneIsRenderedOnceWithTheDemonstratedGrasp) {

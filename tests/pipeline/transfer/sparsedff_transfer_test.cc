@@ -226,6 +226,49 @@ TEST(SparseDffPipeline, OffDisablesTheDiskCache) {
   }
 }
 
+TEST(SparseDffPipeline, AOneTrialSourceSkipsTheDiskCache) {
+  const Observation& obs = demo().source;
+  const fs::path dir = fixtures::fresh_temp_dir("sparsedff_one_trial_source");
+  const SparseDffConfig config = fast_config(dir.string());
+  SparseDffPipeline pipeline(config);
+  const auto model = pipeline.source_model(obs, std::nullopt, /*use_disk_cache=*/false);
+  EXPECT_FALSE(model->from_disk_cache);
+  EXPECT_TRUE(fs::is_empty(dir));
+  // Kept in memory all the same.
+  EXPECT_EQ(pipeline.source_model(obs, std::nullopt, false), model);
+  // An entry that is there is not read either.
+  SparseDffPipeline(config).source_model(obs);
+  EXPECT_FALSE(fs::is_empty(dir));
+  EXPECT_FALSE(SparseDffPipeline(config).source_model(obs, std::nullopt, false)->from_disk_cache);
+}
+
+TEST(SparseDffPipeline, TheMemoryCacheKeepsTheModelsUsedLast) {
+  const Observation& obs = demo().source;
+  SparseDffConfig config = fast_config("off");
+  config.refine = false;  // the cache's bookkeeping is under test, not the model
+  SparseDffPipeline pipeline(config);
+  const auto first = pipeline.source_model(obs);
+  std::vector<std::shared_ptr<const SourceModel>> others;
+  for (std::size_t i = 0; i + 1 < SparseDffPipeline::kMemoryCacheEntries; ++i) {
+    Observation changed = obs;
+    changed.views[0].depth_m[i] += 0.001f;
+    others.push_back(pipeline.source_model(changed));
+  }
+  // Full, with `first` the oldest: using it makes it the newest, so the next
+  // new model pushes out the oldest other one instead.
+  EXPECT_EQ(pipeline.source_model(obs), first);
+  Observation one_more = obs;
+  one_more.views[1].depth_m[0] += 0.001f;
+  pipeline.source_model(one_more);
+  EXPECT_EQ(pipeline.source_model(obs), first);
+  Observation oldest = obs;
+  oldest.views[0].depth_m[0] += 0.001f;
+  EXPECT_NE(pipeline.source_model(oldest), others.front());  // rebuilt: evicted
+  Observation newest = obs;
+  newest.views[0].depth_m[others.size() - 1] += 0.001f;
+  EXPECT_EQ(pipeline.source_model(newest), others.back());
+}
+
 TEST(SparseDffPipeline, ACacheThatIsAFileRunsUncached) {
   const Observation& obs = demo().source;
   const fs::path dir = fixtures::fresh_temp_dir("sparsedff_cache_file");
