@@ -143,8 +143,8 @@ struct DepthSensorSpec {
 
   /// True when every component is off: the model returns its input.
   bool is_ideal() const {
-    return !axial_noise && !lateral_noise && !quantization && !edge_artifacts &&
-           !grazing_holes && !rgb_noise && !exposure_shift;
+    return !axial_noise && !lateral_noise && !quantization && !edge_artifacts && !grazing_holes &&
+           !rgb_noise && !exposure_shift;
   }
 };
 

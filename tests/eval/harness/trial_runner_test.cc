@@ -363,8 +363,9 @@ bool captures_differ(const Observation& a, const Observation& b) {
 TEST(TrialRunner, EveryTrialCapturesANoisySourceAfreshUnlessTheSuiteFixesIt) {
   register_builtin_methods();
   const auto dir = fixtures::fresh_temp_dir("trial_runner_source_capture");
-  const std::string base = "seed: 5\ntasks: [can_wrap]\nobject_sets: [seen]\n"
-                           "scene_sets: [clean]\nsource_scene_set: real_source\ntrials: 2\n";
+  const std::string base =
+      "seed: 5\ntasks: [can_wrap]\nobject_sets: [seen]\n"
+      "scene_sets: [clean]\nsource_scene_set: real_source\ntrials: 2\n";
   std::ofstream(dir / "per_trial.yaml") << "name: per_trial\n" << base;
   std::ofstream(dir / "fixed.yaml") << "name: fixed\n" << base << "source_capture: fixed\n";
   auto log = std::make_shared<ProbeLog>();
