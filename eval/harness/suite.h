@@ -55,8 +55,8 @@ struct SuiteSpec {
     kPerTrial,
     /// `source_capture: fixed`: one capture per task, from the source
     /// scene's own seed, shared by every trial and every suite (a lab that
-    /// records its demonstration once): how runs were made before
-    /// 2026-12-07.
+    /// records its demonstration once): how every run was made before
+    /// commit beaee53 (2026-12-07).
     kFixed,
   };
   SourceCapture source_capture = SourceCapture::kPerTrial;
