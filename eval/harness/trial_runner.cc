@@ -132,6 +132,9 @@ void TrialRunner::prepare(const std::vector<std::string>& tasks,
                           const std::vector<std::string>& scene_sets) {
   for (const auto& name : scene_sets) scene_set(name);
   for (const auto& task : tasks) {
+    // With per-trial source captures no trial uses the task's own capture,
+    // but preparing on it still stops a broken method before any trial;
+    // SparseDFF then reads it from its disk cache after the first run.
     method_->prepare(source_input(source_scene(task)));
   }
 }
