@@ -113,13 +113,15 @@ nlohmann::json trial_identity(const Trial& trial, const std::string& method) {
           {"method", method}};
 }
 
-MethodInput TrialRunner::source_input(const SourceScene& source) const {
+MethodInput TrialRunner::source_input(const SourceScene& source, const Observation* trial_capture,
+                                      const std::string& trial_id) const {
   MethodInput in;
   in.demo = &source.demo;
-  in.source = &source.observation;
   in.demo_grasp = source.demo_grasp;
-  in.source_key = source.key;
-  in.source_seed = derive_seed(suite_.seed, "source/" + source.key);
+  in.source_per_trial = trial_capture != nullptr;
+  in.source = in.source_per_trial ? trial_capture : &source.observation;
+  in.source_key = in.source_per_trial ? source.key + "/" + trial_id : source.key;
+  in.source_seed = derive_seed(suite_.seed, "source/" + in.source_key);
   return in;
 }
 
@@ -166,18 +168,15 @@ TrialResult TrialRunner::run(const Trial& trial) {
   PrivilegedInfo privileged;
   privileged.X_WSourceObj = source.X_WObj;
   privileged.X_WTargetObj = world->body_pose(d, world->target_body());
-  MethodInput in = source_input(source);
   std::optional<SensedObservation> trial_source;
   if (source_captured_per_trial()) {
     t0 = Clock::now();
     trial_source = sense_observation(scene_set(suite_.source_scene_set), source.truth,
                                      derive_seed(trial.seed, "source_capture"));
     r.timing_s["source_sensor"] = seconds_since(t0);
-    in.source = &trial_source->observation;
-    in.source_key = source.key + "/" + trial.id;
-    in.source_seed = derive_seed(suite_.seed, "source/" + in.source_key);
-    in.source_per_trial = true;
   }
+  MethodInput in =
+      source_input(source, trial_source ? &trial_source->observation : nullptr, trial.id);
   in.target = &sensed.observation;
   in.privileged = method_info_.uses_ground_truth ? &privileged : nullptr;
   in.seed = derive_seed(trial.seed, "method");

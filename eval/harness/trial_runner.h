@@ -75,8 +75,11 @@ class TrialRunner {
 
  private:
   const SceneSet& scene_set(const std::string& name);
-  /// The source half of a method's input.
-  MethodInput source_input(const SourceScene& source) const;
+  /// The source half of a method's input: the task's own capture, or
+  /// `trial_capture` when the trial `trial_id` captured the source afresh
+  /// (its own key and seed then).
+  MethodInput source_input(const SourceScene& source, const Observation* trial_capture = nullptr,
+                           const std::string& trial_id = "") const;
   /// Whether each trial captures its source scene afresh (the suite asks
   /// for it and the source rig is random).
   bool source_captured_per_trial();
